@@ -1,0 +1,35 @@
+/* pg.h -- PostgreSQL helpers on libpq: connect with retry, parameterised exec, reconnect. */
+#ifndef QAFLOW_PG_H
+#define QAFLOW_PG_H
+
+#include <libpq-fe.h>
+#include <stddef.h>
+
+typedef struct pg_conn pg_conn;
+
+/* Tries up to attempts times (>= 1), sleeping delay_ms between tries. Returns NULL + err. */
+pg_conn *pg_conn_create(const char *dsn, int attempts, int delay_ms, char *err, size_t errlen);
+void pg_conn_destroy(pg_conn *c);
+PGconn *pg_conn_raw(pg_conn *c);
+
+/* 1 if the connection is usable (reconnecting first if it is not). */
+int pg_conn_check(pg_conn *c);
+
+/* Runs one parameterised statement (params are text, NULL entries are SQL NULL).
+ * Returns a result with status COMMAND_OK or TUPLES_OK (caller PQclear()s it), or NULL and
+ * err with the server's message. Outside a transaction a broken connection is reset and the
+ * statement retried once; inside one the error is returned (the caller must roll back). */
+PGresult *pg_exec(pg_conn *c, const char *sql, int nparams, const char *const *params,
+                  char *err, size_t errlen);
+/* As pg_exec, discarding the result. Returns 0 or -1. */
+int pg_exec_cmd(pg_conn *c, const char *sql, int nparams, const char *const *params,
+                char *err, size_t errlen);
+
+int pg_begin(pg_conn *c, char *err, size_t errlen);
+int pg_commit(pg_conn *c, char *err, size_t errlen);
+void pg_rollback(pg_conn *c);   /* best effort, never fails loudly */
+
+/* SQLSTATE of the last failed pg_exec ("" when none), e.g. "23505" unique violation. */
+const char *pg_last_sqlstate(const pg_conn *c);
+
+#endif
