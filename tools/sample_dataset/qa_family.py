@@ -1,0 +1,24 @@
+"""qa_family.py -- sample questions for class 9, Family & Relationships (written for qaflow)."""
+
+QA = [
+    ("How do I deal with a friend who is always late?", "She is 30 minutes late every single time we meet.",
+     "Talk to her calmly and honestly, at a moment when she is not late, so it does not feel like an attack. Tell her how it affects you, for example that you feel your time does not matter. Then protect your time: tell her you will wait 15 minutes and then leave, or meet at places where waiting is not a problem, like a bookshop. Many chronically late people underestimate how long things take rather than not caring."),
+    ("How can I get my toddler to eat vegetables?", "",
+     "Keep offering them without pressure; children often need to try a new food 10 to 15 times before accepting it. Put a small amount on the plate next to foods they already like, eat vegetables yourself in front of them, and let them help wash or choose vegetables at the shop. Avoid bribing with dessert, which teaches that vegetables are a chore. Dips, fun shapes and mixing vegetables into sauces can also help."),
+    ("How do you know if you are in love?", "",
+     "There is no single test, but common signs are that you think about the person often, you care about their happiness as much as your own, you feel comfortable being yourself with them, and you picture a future together. Early infatuation is intense and exciting; lasting love tends to feel calmer and built on trust and respect. Time usually tells the difference."),
+    ("Is it normal for siblings to fight all the time?", "My two boys, 7 and 9, argue constantly.",
+     "Yes, sibling conflict is very common, especially when children are close in age. Fighting is partly how they learn to negotiate and share. Help by staying calm, not always taking sides, and teaching them to name their feelings and find solutions themselves. Give each child some one-on-one time with you and praise them when they cooperate. Step in firmly if there is physical harm or constant bullying by one child."),
+    ("How do I apologise to someone I hurt?", "",
+     "A real apology has a few parts: say clearly what you did without making excuses, acknowledge how it affected the other person, say you are sorry, and explain what you will do differently. Avoid \"I'm sorry if you were offended\", which shifts the blame to them. Then give them time; accepting an apology is their choice, and your changed behaviour afterwards matters more than the words."),
+    ("What is a good age gap between children?", "",
+     "There is no perfect gap; each has trade-offs. Children close in age, one to two years apart, may play together more, but the early years are very tiring for the parents. A gap of three or more years gives parents a break between the baby stages and the older child can help, but the siblings may have less in common when young. Health guidelines suggest waiting at least 18 months between a birth and the next pregnancy."),
+    ("How do I talk to my parents about a bad grade?", "I failed my math test and I am scared to tell them.",
+     "Tell them yourself, soon, rather than waiting for them to find out, which usually makes things worse. Pick a calm moment, be honest about the grade, and explain what went wrong. Most importantly, come with a plan: for example asking the teacher for extra help, studying with a friend, or setting a homework schedule.\nParents usually react better when they see you taking responsibility."),
+    ("How can I make new friends as an adult?", "I moved to a new city for work and know nobody.",
+     "Adult friendships come from seeing the same people regularly, so join something that meets often: a sports club, a class, a choir, volunteering or a hobby group. Say yes to invitations, even from coworkers, and be the one who suggests a coffee or a second meetup. Research suggests it takes around 50 hours together to turn an acquaintance into a casual friend, so be patient."),
+    ("Should couples have joint or separate bank accounts?", "",
+     "Either can work; what matters is agreeing openly. Many couples use a mix: a joint account for shared expenses like rent, bills and groceries, with each person contributing an agreed amount or percentage of income, plus separate accounts for personal spending. This keeps shared costs fair and transparent while giving each partner some independence. Whatever you choose, talk about money regularly and honestly."),
+    ("How do I help my child who is being bullied?", "",
+     "First listen calmly and tell your child it is not their fault and that telling you was the right thing to do. Write down what happened, when and who was involved, and contact the school, asking what they will do and when they will update you. Teach your child to stay near friends and adults, to say \"stop\" firmly and walk away. Watch for signs of anxiety or depression, and get professional help if needed."),
+]
