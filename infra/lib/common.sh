@@ -1,0 +1,104 @@
+# infra/lib/common.sh: logging, process and waiting helpers shared by the launcher and every component.
+# Components may use every qf_* function defined here.
+
+qf_ts() { date -u +%Y-%m-%dT%H:%M:%SZ; }
+qf_info() { printf '%s [qaflow] %s\n' "$(qf_ts)" "$*" >&2; }
+qf_warn() { printf '%s [qaflow] WARN %s\n' "$(qf_ts)" "$*" >&2; }
+qf_die() { printf '%s [qaflow] ERROR %s\n' "$(qf_ts)" "$*" >&2; exit 1; }
+
+# qf_dirs: create the var layout ($QAFLOW_VAR/{log,run,data}).
+qf_dirs() { mkdir -p "$QAFLOW_VAR/log" "$QAFLOW_VAR/run" "$QAFLOW_VAR/data"; }
+
+qf_pidfile() { printf '%s/run/%s.pid' "$QAFLOW_VAR" "$1"; }
+qf_logfile() { printf '%s/log/%s.log' "$QAFLOW_VAR" "$1"; }
+
+# qf_pid NAME: print the pid recorded for NAME when that process is alive; return 1 otherwise.
+qf_pid() {
+  local f pid
+  f="$(qf_pidfile "$1")"
+  [[ -s "$f" ]] || return 1
+  pid="$(head -n1 "$f" 2>/dev/null || true)"
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  kill -0 "$pid" 2>/dev/null || return 1
+  printf '%s\n' "$pid"
+}
+
+# qf_spawn NAME CMD...: start CMD in its own session, stdout+stderr appended to
+# $QAFLOW_VAR/log/NAME.log, pid written to $QAFLOW_VAR/run/NAME.pid.
+qf_spawn() {
+  local name="$1"; shift
+  local log; log="$(qf_logfile "$name")"
+  qf_dirs
+  local pidf; pidf="$(qf_pidfile "$name")"
+  rm -f "$pidf"
+  printf '%s [qaflow] starting %s: %s\n' "$(qf_ts)" "$name" "$*" >>"$log"
+  # The inner shell records its own pid and then becomes CMD, so the pid file names CMD
+  # whether or not setsid had to fork.
+  setsid bash -c 'echo $$ >"$0.tmp" && mv "$0.tmp" "$0" && exec "$@"' "$pidf" "$@" >>"$log" 2>&1 </dev/null &
+  local i
+  for ((i = 0; i < 100; i++)); do [[ -s "$pidf" ]] && return 0; sleep 0.05; done
+  qf_die "could not start $name (see $log)"
+}
+
+# qf_stop_pid NAME PID [TIMEOUT_S]: SIGTERM, wait up to TIMEOUT_S (default 30), then SIGKILL.
+qf_stop_pid() {
+  local name="$1" pid="$2" timeout="${3:-30}" i
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for ((i = 0; i < timeout * 10; i++)); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  qf_warn "$name (pid $pid) still running after ${timeout}s, sending SIGKILL"
+  kill -KILL "$pid" 2>/dev/null || true
+  sleep 0.2
+}
+
+# qf_stop NAME [TIMEOUT_S]: stop the process recorded in NAME's pid file, then remove the file.
+qf_stop() {
+  local name="$1" timeout="${2:-30}" pid
+  if pid="$(qf_pid "$name")"; then
+    qf_info "stopping $name (pid $pid)"
+    qf_stop_pid "$name" "$pid" "$timeout"
+  fi
+  rm -f "$(qf_pidfile "$name")"
+}
+
+# qf_wait_for DESC TIMEOUT_S CMD...: run CMD every 0.5 s until it succeeds; fail with a clear error.
+qf_wait_for() {
+  local desc="$1" timeout="$2"; shift 2
+  local deadline=$((SECONDS + timeout))
+  while ! "$@" >/dev/null 2>&1; do
+    if ((SECONDS >= deadline)); then
+      qf_warn "timed out after ${timeout}s waiting for $desc"
+      return 1
+    fi
+    sleep 0.5
+  done
+}
+
+# qf_port_open PORT: true when something listens on 127.0.0.1:PORT.
+qf_port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# qf_http_ok URL: true when URL answers 2xx.
+qf_http_ok() { curl -fsS -o /dev/null --max-time 2 "$1"; }
+
+# qf_status_line NAME PORT: the agreed `up|down port pid` line for a pid-file managed process.
+qf_status_line() {
+  local pid
+  if pid="$(qf_pid "$1")"; then printf 'up %s %s\n' "$2" "$pid"; else printf 'down %s -\n' "$2"; fi
+}
+
+# qf_tail_log NAME [LINES]: show the end of a component's log (used in error messages).
+qf_tail_log() {
+  local log; log="$(qf_logfile "$1")"
+  [[ -f "$log" ]] && { echo "--- last lines of $log ---" >&2; tail -n "${2:-20}" "$log" >&2; }
+  return 0
+}
+
+# qf_need CMD...: fail with a hint when a required command is missing.
+qf_need() {
+  local c
+  for c in "$@"; do
+    command -v "$c" >/dev/null 2>&1 || qf_die "'$c' not found: run ./qaflow setup"
+  done
+}
