@@ -28,7 +28,8 @@ int json_field_double(const json_t *obj, const char *key, int required, double m
 int json_field_bool(const json_t *obj, const char *key, int required, int *out,
                     char *err, size_t errlen);
 
-/* Compact serialisation (keys in insertion order); malloc'd, caller frees. NULL on failure. */
+/* Compact serialisation (keys in insertion order, reals with 15 significant digits so 0.82
+ * prints as 0.82); malloc'd, caller frees. NULL on failure. */
 char *json_dump_compact(const json_t *v);
 
 #endif

@@ -2,6 +2,8 @@
 #ifndef QAFLOW_LOG_H
 #define QAFLOW_LOG_H
 
+#include <stddef.h>
+
 typedef enum { LOG_LEVEL_DEBUG = 0, LOG_LEVEL_INFO, LOG_LEVEL_WARN, LOG_LEVEL_ERROR } log_level;
 
 /* Process-wide: component name (copied, max 31 chars) and minimum level ("debug", "info",

@@ -1,0 +1,304 @@
+/* http.c -- libmicrohttpd server: routing, bounded bodies, JSON/text replies, /health and /metrics. */
+#include "http.h"
+
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+#include "timeutil.h"
+
+struct http_server {
+    struct MHD_Daemon *d;
+    http_route *routes;
+    size_t nroutes;
+    size_t max_body;
+    http_handler health;
+    void *health_opaque;
+    prom_registry *prom;
+    prom_counter *req_by_class[6];   /* index = status / 100 (1xx..5xx) */
+    prom_histogram *latency;
+    int log_requests;
+    int port;
+};
+
+/* Per-request state, allocated at the first callback and freed in request_completed. */
+typedef struct req_ctx {
+    char *body;
+    size_t len, cap;
+    int too_large;
+    int64_t start_us;
+} req_ctx;
+
+const char *http_request_header(const http_request *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_request_query(const http_request *req, const char *key)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+void http_response_take(http_response *resp, int status, const char *content_type, char *body, size_t len)
+{
+    free(resp->body);
+    resp->status = status;
+    resp->body = body;
+    resp->body_len = body ? len : 0;
+    resp->content_type = content_type;
+}
+
+void http_response_text(http_response *resp, int status, const char *content_type, const char *text)
+{
+    char *copy = strdup(text ? text : "");
+    if (!copy) {
+        http_response_take(resp, 500, "text/plain", NULL, 0);
+        return;
+    }
+    http_response_take(resp, status, content_type, copy, strlen(copy));
+}
+
+void http_response_json(http_response *resp, int status, json_t *obj)
+{
+    char *s = obj ? json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15)) : NULL;
+    json_decref(obj);
+    if (!s) {
+        http_response_text(resp, 500, "application/json", "{\"error\":\"cannot encode response\"}");
+        return;
+    }
+    http_response_take(resp, status, "application/json", s, strlen(s));
+}
+
+void http_response_error(http_response *resp, int status, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    http_response_json(resp, status, json_pack("{s:s}", "error", msg));
+}
+
+void http_response_header(http_response *resp, const char *name, const char *value)
+{
+    if (resp->nheaders >= HTTP_MAX_HEADERS) return;
+    resp->header_names[resp->nheaders] = name;
+    snprintf(resp->header_values[resp->nheaders], sizeof resp->header_values[0], "%s", value);
+    resp->nheaders++;
+}
+
+static int path_matches(const http_route *r, const char *path)
+{
+    if (r->prefix) return strncmp(path, r->path, strlen(r->path)) == 0;
+    return strcmp(path, r->path) == 0;
+}
+
+static void dispatch(http_server *s, http_request *req, http_response *resp)
+{
+    const char *method = strcmp(req->method, "HEAD") == 0 ? "GET" : req->method;
+    char allow[128] = "";
+    for (size_t i = 0; i < s->nroutes; i++) {
+        const http_route *r = &s->routes[i];
+        if (!path_matches(r, req->path)) continue;
+        if (strcmp(r->method, method) == 0) {
+            req->subpath = r->prefix ? req->path + strlen(r->path) : "";
+            r->fn(r->opaque, req, resp);
+            if (resp->status == 0) resp->status = 500;
+            return;
+        }
+        if (!strstr(allow, r->method)) {
+            size_t w = strlen(allow);
+            snprintf(allow + w, sizeof allow - w, "%s%s", w ? ", " : "", r->method);
+        }
+    }
+    if (allow[0]) {
+        http_response_error(resp, 405, "method %s not allowed on %s", req->method, req->path);
+        http_response_header(resp, "Allow", allow);
+        return;
+    }
+    int is_health = strcmp(req->path, "/health") == 0;
+    int is_metrics = strcmp(req->path, "/metrics") == 0 && s->prom;
+    if (is_health || is_metrics) {
+        if (strcmp(method, "GET") != 0) {
+            http_response_error(resp, 405, "method %s not allowed on %s", req->method, req->path);
+            http_response_header(resp, "Allow", "GET");
+            return;
+        }
+        if (is_health) {
+            if (s->health) s->health(s->health_opaque, req, resp);
+            else http_response_text(resp, 200, "application/json", "{\"status\":\"ok\"}");
+            if (resp->status == 0) resp->status = 500;
+            return;
+        }
+        char *text = prom_registry_render(s->prom);
+        if (!text) http_response_error(resp, 500, "cannot render metrics");
+        else http_response_take(resp, 200, PROM_CONTENT_TYPE, text, strlen(text));
+        return;
+    }
+    http_response_error(resp, 404, "no such route: %s %s", req->method, req->path);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
+{
+    http_server *s = cls;
+    req_ctx *ctx = *con_cls;
+    if (!ctx) {
+        ctx = calloc(1, sizeof *ctx);
+        if (!ctx) return MHD_NO;
+        ctx->start_us = timeutil_mono_us();
+        *con_cls = ctx;
+        return MHD_YES;
+    }
+    if (*upload_data_size > 0) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (ctx->too_large) return MHD_YES;
+        if (ctx->len + n > s->max_body) {
+            ctx->too_large = 1;
+            free(ctx->body);
+            ctx->body = NULL;
+            ctx->len = ctx->cap = 0;
+            return MHD_YES;
+        }
+        if (ctx->len + n + 1 > ctx->cap) {
+            size_t ncap = ctx->cap ? ctx->cap : 1024;
+            while (ncap < ctx->len + n + 1) ncap *= 2;
+            char *nb = realloc(ctx->body, ncap);
+            if (!nb) return MHD_NO;
+            ctx->body = nb;
+            ctx->cap = ncap;
+        }
+        memcpy(ctx->body + ctx->len, upload_data, n);
+        ctx->len += n;
+        return MHD_YES;
+    }
+
+    http_response resp;
+    memset(&resp, 0, sizeof resp);
+    if (ctx->too_large) {
+        http_response_error(&resp, 413, "request body larger than %zu bytes", s->max_body);
+    } else {
+        http_request req = { method, url, "", ctx->body ? ctx->body : "", ctx->len, conn };
+        if (ctx->body) ctx->body[ctx->len] = '\0';
+        dispatch(s, &req, &resp);
+    }
+    struct MHD_Response *r = MHD_create_response_from_buffer(resp.body_len, resp.body ? resp.body : (void *)"",
+                                                             resp.body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    if (!r) {
+        free(resp.body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            resp.content_type ? resp.content_type : "application/json");
+    for (int i = 0; i < resp.nheaders; i++)
+        MHD_add_response_header(r, resp.header_names[i], resp.header_values[i]);
+    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)resp.status, r);
+    MHD_destroy_response(r);
+    int cls_idx = resp.status / 100;
+    if (s->prom && cls_idx >= 1 && cls_idx <= 5) {
+        prom_counter_inc(s->req_by_class[cls_idx]);
+        prom_histogram_observe(s->latency, (double)(timeutil_mono_us() - ctx->start_us) / 1e6);
+    }
+    if (s->log_requests) log_debug("http %s %s status=%d", method, url, resp.status);
+    return ret;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    req_ctx *ctx = *con_cls;
+    if (!ctx) return;
+    free(ctx->body);
+    free(ctx);
+    *con_cls = NULL;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char buf[512];
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    log_warn("microhttpd: %s", buf);
+}
+
+http_server *http_server_create(const http_server_opts *o, char *err, size_t errlen)
+{
+    http_server *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    s->max_body = o->max_body ? o->max_body : 65536;
+    s->health = o->health;
+    s->health_opaque = o->health_opaque;
+    s->prom = o->prom;
+    s->log_requests = o->log_requests;
+    if (o->nroutes) {
+        s->routes = malloc(o->nroutes * sizeof *s->routes);
+        if (!s->routes) {
+            free(s);
+            snprintf(err, errlen, "out of memory");
+            return NULL;
+        }
+        memcpy(s->routes, o->routes, o->nroutes * sizeof *s->routes);
+        s->nroutes = o->nroutes;
+    }
+    if (s->prom) {
+        static const char *const cls_labels[6] = { NULL, "code=\"1xx\"", "code=\"2xx\"", "code=\"3xx\"",
+                                                   "code=\"4xx\"", "code=\"5xx\"" };
+        for (int i = 1; i <= 5; i++)
+            s->req_by_class[i] = prom_counter_create(s->prom, "qaflow_http_requests_total",
+                                                     "HTTP requests served, by status class", cls_labels[i]);
+        s->latency = prom_histogram_create(s->prom, "qaflow_http_request_duration_seconds",
+                                           "HTTP request handling time", NULL, prom_latency_buckets,
+                                           prom_latency_nbuckets);
+    }
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)o->port);
+    const char *addr = o->bind_addr && *o->bind_addr ? o->bind_addr : "127.0.0.1";
+    if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1) {
+        snprintf(err, errlen, "bad bind address '%s' (IPv4 expected)", addr);
+        free(s->routes);
+        free(s);
+        return NULL;
+    }
+    unsigned threads = o->threads > 0 ? (unsigned)o->threads : 2;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    s->d = MHD_start_daemon(flags, (uint16_t)o->port, NULL, NULL, on_request, s,
+                            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+                            MHD_OPTION_THREAD_POOL_SIZE, threads,
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
+                            MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+                            MHD_OPTION_END);
+    if (!s->d) {
+        snprintf(err, errlen, "cannot listen on %s:%d (port in use or not permitted)", addr, o->port);
+        free(s->routes);
+        free(s);
+        return NULL;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = info ? info->port : o->port;
+    return s;
+}
+
+void http_server_destroy(http_server *s)
+{
+    if (!s) return;
+    MHD_stop_daemon(s->d);
+    free(s->routes);
+    free(s);
+}
+
+int http_server_port(const http_server *s) { return s->port; }

@@ -1,0 +1,299 @@
+/* msg.c -- table-driven encode/decode of every qaflow Kafka message (docs/messages.md). */
+#include "msg.h"
+
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "qid.h"
+#include "timeutil.h"
+
+typedef enum {
+    F_QID,      /* string, valid question id */
+    F_TEXT,     /* non-empty string */
+    F_STR,      /* any string, "" allowed */
+    F_TS,       /* ISO-8601 timestamp string */
+    F_STAGE,    /* questions-failed stage */
+    F_INT,      /* int >= 0 */
+    F_LL,       /* long long >= 0 */
+    F_STATUS,   /* HTTP status 100..599 */
+    F_DBL,      /* finite double */
+    F_BOOL
+} field_type;
+
+#define NO_HAS SIZE_MAX
+
+typedef struct field {
+    const char *key;
+    field_type type;
+    int required;
+    size_t off;      /* member offset */
+    size_t has_off;  /* offset of the has_ flag for optional numbers, or NO_HAS */
+} field;
+
+#define REQ(s, k, t) { #k, t, 1, offsetof(s, k), NO_HAS }
+#define OPT(s, k, t) { #k, t, 0, offsetof(s, k), NO_HAS }
+#define OPTH(s, k, t) { #k, t, 0, offsetof(s, k), offsetof(s, has_##k) }
+
+static const field pending_fields[] = {
+    REQ(msg_pending, question_id, F_QID),
+    REQ(msg_pending, question_text, F_TEXT),
+    REQ(msg_pending, original_answer, F_STR),
+    REQ(msg_pending, retry_count, F_INT),
+    REQ(msg_pending, timestamp, F_TS),
+    OPT(msg_pending, error_retries, F_INT),
+    OPT(msg_pending, created_at, F_TS),
+};
+
+static const field success_fields[] = {
+    REQ(msg_success, question_id, F_QID),
+    REQ(msg_success, question_text, F_TEXT),
+    REQ(msg_success, llm_response, F_STR),
+    REQ(msg_success, original_answer, F_STR),
+    REQ(msg_success, retry_count, F_INT),
+    REQ(msg_success, response_time_ms, F_LL),
+    REQ(msg_success, timestamp, F_TS),
+    OPT(msg_success, error_retries, F_INT),
+    OPT(msg_success, created_at, F_TS),
+    OPT(msg_success, llm_started_at, F_TS),
+    OPT(msg_success, llm_finished_at, F_TS),
+    OPT(msg_success, model, F_STR),
+};
+
+static const field error_fields[] = {
+    REQ(msg_error, question_id, F_QID),
+    REQ(msg_error, question_text, F_TEXT),
+    REQ(msg_error, original_answer, F_STR),
+    REQ(msg_error, retry_count, F_INT),
+    REQ(msg_error, error_retries, F_INT),
+    REQ(msg_error, timestamp, F_TS),
+    OPT(msg_error, error_type, F_TEXT),
+    OPTH(msg_error, http_status, F_STATUS),
+    OPT(msg_error, error_message, F_STR),
+    OPTH(msg_error, retry_after_s, F_INT),
+    OPT(msg_error, created_at, F_TS),
+};
+
+static const field validated_fields[] = {
+    REQ(msg_validated, question_id, F_QID),
+    REQ(msg_validated, question_text, F_TEXT),
+    REQ(msg_validated, llm_response, F_STR),
+    REQ(msg_validated, original_answer, F_STR),
+    REQ(msg_validated, bert_score, F_DBL),
+    REQ(msg_validated, processing_attempts, F_INT),
+    REQ(msg_validated, total_processing_time_ms, F_LL),
+    REQ(msg_validated, timestamp, F_TS),
+    OPTH(msg_validated, accepted_below_threshold, F_BOOL),
+    OPTH(msg_validated, first_score, F_DBL),
+    OPT(msg_validated, created_at, F_TS),
+    OPT(msg_validated, llm_started_at, F_TS),
+    OPT(msg_validated, llm_finished_at, F_TS),
+    OPT(msg_validated, scored_at, F_TS),
+    OPT(msg_validated, model, F_STR),
+};
+
+static const field low_quality_fields[] = {
+    REQ(msg_low_quality, question_id, F_QID),
+    REQ(msg_low_quality, llm_response, F_STR),
+    REQ(msg_low_quality, bert_score, F_DBL),
+    REQ(msg_low_quality, retry_count, F_INT),
+    REQ(msg_low_quality, threshold, F_DBL),
+    REQ(msg_low_quality, timestamp, F_TS),
+    OPT(msg_low_quality, created_at, F_TS),
+    OPT(msg_low_quality, llm_started_at, F_TS),
+    OPT(msg_low_quality, llm_finished_at, F_TS),
+    OPT(msg_low_quality, scored_at, F_TS),
+    OPT(msg_low_quality, model, F_STR),
+};
+
+static const field failed_fields[] = {
+    REQ(msg_failed, question_id, F_QID),
+    REQ(msg_failed, reason, F_TEXT),
+    REQ(msg_failed, stage, F_STAGE),
+    REQ(msg_failed, retry_count, F_INT),
+    REQ(msg_failed, error_retries, F_INT),
+    REQ(msg_failed, timestamp, F_TS),
+    OPTH(msg_failed, http_status, F_STATUS),
+    OPT(msg_failed, created_at, F_TS),
+};
+
+#define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
+
+static int is_string_type(field_type t)
+{
+    return t == F_QID || t == F_TEXT || t == F_STR || t == F_TS || t == F_STAGE;
+}
+
+char *msg_strdup(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static void fields_free(const field *fs, size_t n, void *m)
+{
+    char *base = m;
+    for (size_t i = 0; i < n; i++) {
+        if (is_string_type(fs[i].type)) {
+            char **sp = (char **)(base + fs[i].off);
+            free(*sp);
+            *sp = NULL;
+        }
+    }
+}
+
+static int decode_one(const json_t *obj, const field *f, char *base, char *err, size_t errlen)
+{
+    int rc;
+    if (is_string_type(f->type)) {
+        const char *s = NULL;
+        rc = json_field_string(obj, f->key, f->required, f->type == F_TEXT || f->type == F_QID,
+                               &s, err, errlen);
+        if (rc != 0) return rc;
+        if (f->type == F_QID && !qid_valid(s)) {
+            snprintf(err, errlen, "field '%s' is not a valid question id", f->key);
+            return -1;
+        }
+        int64_t ms;
+        if (f->type == F_TS && timeutil_parse_iso(s, &ms) != 0) {
+            snprintf(err, errlen, "field '%s' must be an ISO-8601 timestamp (got '%.40s')", f->key, s);
+            return -1;
+        }
+        if (f->type == F_STAGE && strcmp(s, "storage") && strcmp(s, "llm") && strcmp(s, "retry") &&
+            strcmp(s, "score")) {
+            snprintf(err, errlen, "field '%s' must be one of storage, llm, retry, score", f->key);
+            return -1;
+        }
+        char *copy = strdup(s);
+        if (!copy) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        *(char **)(base + f->off) = copy;
+        return 0;
+    }
+    long long ll = 0;
+    double d = 0;
+    int b = 0;
+    switch (f->type) {
+    case F_INT:
+        rc = json_field_int(obj, f->key, f->required, 0, INT_MAX, &ll, err, errlen);
+        if (rc == 0) *(int *)(base + f->off) = (int)ll;
+        break;
+    case F_STATUS:
+        rc = json_field_int(obj, f->key, f->required, 100, 599, &ll, err, errlen);
+        if (rc == 0) *(int *)(base + f->off) = (int)ll;
+        break;
+    case F_LL:
+        rc = json_field_int(obj, f->key, f->required, 0, LLONG_MAX, &ll, err, errlen);
+        if (rc == 0) *(long long *)(base + f->off) = ll;
+        break;
+    case F_DBL:
+        rc = json_field_double(obj, f->key, f->required, -1e300, 1e300, &d, err, errlen);
+        if (rc == 0) *(double *)(base + f->off) = d;
+        break;
+    case F_BOOL:
+        rc = json_field_bool(obj, f->key, f->required, &b, err, errlen);
+        if (rc == 0) *(int *)(base + f->off) = b;
+        break;
+    default:
+        rc = -1;
+        snprintf(err, errlen, "internal: bad field type");
+    }
+    if (rc == 0 && f->has_off != NO_HAS) *(int *)(base + f->has_off) = 1;
+    return rc;
+}
+
+static int decode(const field *fs, size_t n, const char *buf, size_t len, void *m, size_t msize,
+                  char *err, size_t errlen)
+{
+    memset(m, 0, msize);
+    json_t *obj = json_parse_object(buf, len, err, errlen);
+    if (!obj) return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (decode_one(obj, &fs[i], m, err, errlen) < 0) {
+            json_decref(obj);
+            fields_free(fs, n, m);
+            memset(m, 0, msize);
+            return -1;
+        }
+    }
+    json_decref(obj);
+    return 0;
+}
+
+static char *encode(const field *fs, size_t n, const void *m, char *err, size_t errlen)
+{
+    const char *base = m;
+    json_t *obj = json_object();
+    if (!obj) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const field *f = &fs[i];
+        json_t *v = NULL;
+        if (is_string_type(f->type)) {
+            const char *s = *(char *const *)(base + f->off);
+            if (!s) {
+                if (f->required) {
+                    snprintf(err, errlen, "field '%s' is required", f->key);
+                    json_decref(obj);
+                    return NULL;
+                }
+                continue;
+            }
+            v = json_string(s);
+            if (!v) {
+                snprintf(err, errlen, "field '%s' is not valid UTF-8", f->key);
+                json_decref(obj);
+                return NULL;
+            }
+        } else {
+            if (f->has_off != NO_HAS && !*(const int *)(base + f->has_off)) continue;
+            switch (f->type) {
+            case F_INT:
+            case F_STATUS: v = json_integer(*(const int *)(base + f->off)); break;
+            case F_LL: v = json_integer(*(const long long *)(base + f->off)); break;
+            case F_DBL: v = json_real(*(const double *)(base + f->off)); break;
+            case F_BOOL: v = json_boolean(*(const int *)(base + f->off)); break;
+            default: break;
+            }
+        }
+        if (!v || json_object_set_new(obj, f->key, v) != 0) {
+            snprintf(err, errlen, "cannot encode field '%s'", f->key);
+            json_decref(obj);
+            return NULL;
+        }
+    }
+    char *out = json_dump_compact(obj);
+    json_decref(obj);
+    if (!out) snprintf(err, errlen, "out of memory");
+    return out;
+}
+
+#define MSG_CODEC(topic, fields)                                                               \
+    char *msg_##topic##_encode(const msg_##topic *m, char *err, size_t errlen)                 \
+    {                                                                                          \
+        return encode(fields, NFIELDS(fields), m, err, errlen);                                \
+    }                                                                                          \
+    int msg_##topic##_decode(const char *buf, size_t len, msg_##topic *m, char *err,           \
+                             size_t errlen)                                                    \
+    {                                                                                          \
+        return decode(fields, NFIELDS(fields), buf, len, m, sizeof *m, err, errlen);           \
+    }                                                                                          \
+    void msg_##topic##_free(msg_##topic *m)                                                    \
+    {                                                                                          \
+        if (!m) return;                                                                        \
+        fields_free(fields, NFIELDS(fields), m);                                               \
+        memset(m, 0, sizeof *m);                                                               \
+    }
+
+MSG_CODEC(pending, pending_fields)
+MSG_CODEC(success, success_fields)
+MSG_CODEC(error, error_fields)
+MSG_CODEC(validated, validated_fields)
+MSG_CODEC(low_quality, low_quality_fields)
+MSG_CODEC(failed, failed_fields)
