@@ -1,0 +1,109 @@
+// Outputs: builds the messages the job emits (validated, low-quality, pending, failed) from attempts and state.
+package org.qaflow.flink;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Message builders; nowMs is passed in so tests control the clock. */
+public final class Outputs {
+    private Outputs() { }
+
+    /** validated-responses for an attempt accepted at or above the threshold. */
+    public static OutRecord validated(Scored s, BestAttempt st, long nowMs) {
+        Attempt a = s.attempt;
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("question_id", a.questionId);
+        m.put("question_text", a.questionText);
+        m.put("llm_response", a.llmResponse);
+        m.put("original_answer", a.originalAnswer);
+        m.put("bert_score", s.score);
+        m.put("processing_attempts", (long) a.retryCount + 1);
+        m.put("total_processing_time_ms", elapsed(a, nowMs));
+        m.put("timestamp", Codec.isoTime(nowMs));
+        m.put("accepted_below_threshold", false);
+        m.put("first_score", st.firstScore);
+        m.put("created_at", a.origin());
+        m.put("llm_started_at", a.llmStartedAt);
+        m.put("llm_finished_at", a.llmFinishedAt);
+        m.put("scored_at", s.scoredAt);
+        m.put("model", a.model);
+        return new OutRecord(Codec.VALIDATED, a.questionId, Codec.encode(Codec.VALIDATED, m));
+    }
+
+    /** validated-responses carrying the best attempt once the regeneration cap is reached. */
+    public static OutRecord validatedBest(Scored last, BestAttempt st, long nowMs) {
+        Attempt a = last.attempt;
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("question_id", a.questionId);
+        m.put("question_text", a.questionText);
+        m.put("llm_response", st.bestResponse);
+        m.put("original_answer", a.originalAnswer);
+        m.put("bert_score", st.bestScore);
+        m.put("processing_attempts", (long) a.retryCount + 1);
+        m.put("total_processing_time_ms", elapsed(a, nowMs));
+        m.put("timestamp", Codec.isoTime(nowMs));
+        m.put("accepted_below_threshold", true);
+        m.put("first_score", st.firstScore);
+        m.put("created_at", a.origin());
+        m.put("llm_started_at", st.bestLlmStartedAt);
+        m.put("llm_finished_at", st.bestLlmFinishedAt);
+        m.put("scored_at", st.bestScoredAt);
+        m.put("model", st.bestModel);
+        return new OutRecord(Codec.VALIDATED, a.questionId, Codec.encode(Codec.VALIDATED, m));
+    }
+
+    /** low-quality-responses: one scored attempt below the threshold. */
+    public static OutRecord lowQuality(Scored s, double threshold, long nowMs) {
+        Attempt a = s.attempt;
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("question_id", a.questionId);
+        m.put("llm_response", a.llmResponse);
+        m.put("bert_score", s.score);
+        m.put("retry_count", (long) a.retryCount);
+        m.put("threshold", threshold);
+        m.put("timestamp", Codec.isoTime(nowMs));
+        m.put("created_at", a.origin());
+        m.put("llm_started_at", a.llmStartedAt);
+        m.put("llm_finished_at", a.llmFinishedAt);
+        m.put("scored_at", s.scoredAt);
+        m.put("model", a.model);
+        return new OutRecord(Codec.LOW_QUALITY, a.questionId, Codec.encode(Codec.LOW_QUALITY, m));
+    }
+
+    /** questions-pending: the question again, for regeneration number retry_count + 1. */
+    public static OutRecord regenerate(Attempt a, long nowMs) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("question_id", a.questionId);
+        m.put("question_text", a.questionText);
+        m.put("original_answer", a.originalAnswer);
+        m.put("retry_count", (long) a.retryCount + 1);
+        m.put("timestamp", Codec.isoTime(nowMs));
+        m.put("error_retries", 0L);
+        m.put("created_at", a.origin());
+        return new OutRecord(Codec.PENDING, a.questionId, Codec.encode(Codec.PENDING, m));
+    }
+
+    /** questions-failed at stage "score". */
+    public static OutRecord failed(String questionId, String reason, long retryCount, long errorRetries,
+                                   String createdAt, long nowMs) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("question_id", questionId);
+        m.put("reason", reason);
+        m.put("stage", "score");
+        m.put("retry_count", retryCount);
+        m.put("error_retries", errorRetries);
+        m.put("timestamp", Codec.isoTime(nowMs));
+        m.put("created_at", createdAt);
+        return new OutRecord(Codec.FAILED, questionId, Codec.encode(Codec.FAILED, m));
+    }
+
+    /** The attempt re-queued on llm-responses-success, unchanged. */
+    public static OutRecord requeue(Attempt a) {
+        return new OutRecord(Codec.SUCCESS, a.questionId, a.toJson());
+    }
+
+    private static long elapsed(Attempt a, long nowMs) {
+        long origin = Codec.parseTime(a.origin());
+        return origin < 0 ? 0L : Math.max(0L, nowMs - origin);
+    }
+}

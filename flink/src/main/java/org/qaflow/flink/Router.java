@@ -1,0 +1,111 @@
+// Router: keyed by question_id, keeps the best attempt in TTL state and routes each scored attempt.
+package org.qaflow.flink;
+
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.StateTtlConfig;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+
+/**
+ * score >= threshold: validated. Below: low-quality, and questions-pending (retry_count + 1) while
+ * retry_count < cap, else validated with the best attempt marked accepted_below_threshold.
+ */
+public class Router extends KeyedProcessFunction<String, Scored, OutRecord> {
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(Router.class);
+
+    private final double threshold;
+    private final int maxRegenerations;
+    private final Duration stateTtl;
+    private transient ValueState<BestAttempt> state;
+    private transient Counter validated;
+    private transient Counter belowThreshold;
+    private transient Counter regenerations;
+    private transient Counter duplicates;
+    private transient Counter failed;
+    private transient Counter requeued;
+
+    public Router(double threshold, int maxRegenerations, Duration stateTtl) {
+        this.threshold = threshold;
+        this.maxRegenerations = maxRegenerations;
+        this.stateTtl = stateTtl;
+    }
+
+    @Override
+    public void open(OpenContext ctx) {
+        ValueStateDescriptor<BestAttempt> d = new ValueStateDescriptor<>("best-attempt", BestAttempt.class);
+        d.enableTimeToLive(StateTtlConfig.newBuilder(stateTtl)
+                .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
+                .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
+                .build());
+        state = getRuntimeContext().getState(d);
+        var g = getRuntimeContext().getMetricGroup().addGroup("qaflow");
+        validated = g.counter("validated");
+        belowThreshold = g.counter("accepted_below_threshold");
+        regenerations = g.counter("regenerations");
+        duplicates = g.counter("duplicates_dropped");
+        failed = g.counter("failed");
+        requeued = g.counter("requeued");
+    }
+
+    @Override
+    public void processElement(Scored s, Context ctx, Collector<OutRecord> out) throws Exception {
+        long now = ctx.timerService().currentProcessingTime();
+        Attempt a = s.attempt;
+        if (s.outcome == Scored.REQUEUE) {
+            requeued.inc();
+            LOG.warn("level=warn event=requeue question_id={} retry_count={} reason=async-timeout",
+                    a.questionId, a.retryCount);
+            out.collect(Outputs.requeue(a));
+            return;
+        }
+        BestAttempt st = state.value();
+        if (st != null && (st.done || a.retryCount <= st.lastRetryCount)) {
+            duplicates.inc();
+            LOG.info("level=info event=duplicate question_id={} retry_count={} done={}", a.questionId,
+                    a.retryCount, st.done);
+            return;
+        }
+        if (s.outcome == Scored.REJECTED) {
+            failed.inc();
+            out.collect(Outputs.failed(a.questionId, "scorer rejected the pair: " + s.error, a.retryCount,
+                    a.errorRetries == null ? 0 : a.errorRetries, a.origin(), now));
+            BestAttempt done = st != null ? st : new BestAttempt();
+            done.done = true;
+            done.lastRetryCount = a.retryCount;
+            state.update(done);
+            return;
+        }
+        if (st == null) {
+            st = new BestAttempt();
+            st.firstScore = s.score;
+        }
+        st.attemptsSeen++;
+        st.lastRetryCount = a.retryCount;
+        st.offer(s);
+        if (s.score >= threshold) {
+            validated.inc();
+            out.collect(Outputs.validated(s, st, now));
+            st.done = true;
+        } else {
+            out.collect(Outputs.lowQuality(s, threshold, now));
+            if (a.retryCount < maxRegenerations) {
+                regenerations.inc();
+                out.collect(Outputs.regenerate(a, now));
+            } else {
+                belowThreshold.inc();
+                validated.inc();
+                out.collect(Outputs.validatedBest(s, st, now));
+                st.done = true;
+            }
+        }
+        state.update(st);
+    }
+}
