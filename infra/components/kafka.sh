@@ -115,6 +115,14 @@ kafka_create_topics() {
   done <"$QAFLOW_ROOT/infra/kafka/topics.txt"
 }
 
+# kafka_topics_cmd ARGS...: Kafka's TopicCommand, against the stack's broker unless --bootstrap-server is given.
+kafka_topics_cmd() {
+  kafka_setup
+  local -a args=("$@")
+  [[ " $* " == *" --bootstrap-server "* ]] || args=(--bootstrap-server "$(kafka_bootstrap)" "${args[@]}")
+  kafka_java org.apache.kafka.tools.TopicCommand "${args[@]}"
+}
+
 kafka_stop() { qf_stop kafka 60; }
 
 kafka_status() { qf_status_line kafka "$QAFLOW_KAFKA_PORT"; }

@@ -109,14 +109,15 @@ postgres_bootstrap() {
   fi
 }
 
-# postgres_migrate: apply sql/NNN_*.sql in order, each once, in one transaction with its record.
+# postgres_migrate: apply sql/NNN_*.sql (or $QAFLOW_SQL_DIR) in order, each once, in one transaction
+# with its record in schema_migrations; a failing migration leaves nothing behind and stops here.
 postgres_migrate() {
   local f version sum applied n=0
   postgres_psql -q -v ON_ERROR_STOP=1 -c "CREATE TABLE IF NOT EXISTS schema_migrations (
       version text PRIMARY KEY, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())" \
     >/dev/null 2>&1 || postgres_psql -q -v ON_ERROR_STOP=1 -c "SELECT 1 FROM schema_migrations LIMIT 0" >/dev/null
   shopt -s nullglob
-  for f in "$QAFLOW_ROOT"/sql/*.sql; do
+  for f in "${QAFLOW_SQL_DIR:-$QAFLOW_ROOT/sql}"/*.sql; do
     version="$(basename "$f")"
     sum="$(sha256sum "$f" | cut -d' ' -f1)"
     applied="$(postgres_psql -tAc "SELECT checksum FROM schema_migrations WHERE version = '$version'")"

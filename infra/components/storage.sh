@@ -1,0 +1,26 @@
+# infra/components/storage.sh: runs qaflow-storage (HTTP API + outbox relay + persistence consumer) from the build.
+
+storage_bin() { printf '%s/qaflow-storage' "$QAFLOW_BIN_DIR"; }
+storage_url() { printf 'http://127.0.0.1:%s' "$QAFLOW_STORAGE_PORT"; }
+
+storage_setup() { :; } # built by the CMake tree (./qaflow build)
+
+storage_healthy() { qf_http_ok "$(storage_url)/health"; }
+
+storage_start() {
+  local bin; bin="$(storage_bin)"
+  [[ -x "$bin" ]] || qf_die "qaflow-storage not built ($bin): run ./qaflow setup (or ./qaflow build)"
+  if ! qf_pid storage >/dev/null; then
+    qf_port_open "$QAFLOW_STORAGE_PORT" && qf_die "port $QAFLOW_STORAGE_PORT is already taken (set QAFLOW_STORAGE_PORT)"
+    qf_info "starting qaflow-storage on 127.0.0.1:$QAFLOW_STORAGE_PORT"
+    qf_spawn storage "$bin" --port "$QAFLOW_STORAGE_PORT" --kafka "$(qf_kafka_bootstrap)" \
+      --pg-dsn "$(qf_pg_dsn)" --redis "$(qf_redis_addr)"
+  fi
+  if ! qf_wait_for "qaflow-storage /health" "$QAFLOW_START_TIMEOUT" storage_healthy; then
+    qf_tail_log storage; qf_die "qaflow-storage did not become healthy"
+  fi
+}
+
+storage_stop() { qf_stop storage 30; }
+
+storage_status() { qf_status_line storage "$QAFLOW_STORAGE_PORT"; }
