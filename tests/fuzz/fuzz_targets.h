@@ -1,0 +1,34 @@
+/* fuzz_targets.h -- fuzz entry points shared by the libFuzzer builds and the corpus replay test. */
+#ifndef QAFLOW_FUZZ_TARGETS_H
+#define QAFLOW_FUZZ_TARGETS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Each target: init once (0 or -1 with a message on stderr), then one input at a time.
+ * A target abort()s when an invariant breaks, so the replay test and libFuzzer both see it. */
+int fuzz_tokenizer_init(void);
+int fuzz_tokenizer_one(const uint8_t *data, size_t size);
+
+int fuzz_vocab_init(void);
+int fuzz_vocab_one(const uint8_t *data, size_t size);
+
+/* Defines LLVMFuzzerInitialize / LLVMFuzzerTestOneInput for one target (libFuzzer builds). */
+#define FUZZ_LIBFUZZER_MAIN(init, one)                                        \
+    int LLVMFuzzerInitialize(int *argc, char ***argv);                         \
+    int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);              \
+    int LLVMFuzzerInitialize(int *argc, char ***argv)                          \
+    {                                                                          \
+        (void)argc;                                                            \
+        (void)argv;                                                            \
+        if (init() < 0)                                                        \
+            abort();                                                           \
+        return 0;                                                              \
+    }                                                                          \
+    int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)               \
+    {                                                                          \
+        one(data, size);                                                       \
+        return 0;                                                              \
+    }
+
+#endif
