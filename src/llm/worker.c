@@ -1,0 +1,457 @@
+/* worker.c -- the LLM worker loop: questions-pending -> LLM -> result topics, at-least-once. */
+#include "worker.h"
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "classify.h"
+#include "kafka.h"
+#include "llmclient.h"
+#include "log.h"
+#include "msg.h"
+#include "offsets.h"
+#include "prompt.h"
+#include "timeutil.h"
+
+/* One consumed message, from poll until the delivery report of its result. */
+typedef struct worker_job {
+    int32_t partition;
+    int64_t offset;
+    msg_pending q;         /* decoded question (zeroed when malformed) */
+    char *key;             /* Kafka key of the result */
+    const char *topic;     /* where the result goes */
+    char *payload;         /* encoded result, kept until delivered (re-sent on failure) */
+    int64_t consumed_us;   /* monotonic, when poll returned it */
+    int64_t llm_start_ms;  /* wall clock */
+    int64_t llm_start_us;
+    uint64_t generation;   /* assignment generation of its partition when consumed */
+} worker_job;
+
+struct worker {
+    worker_opts o;
+    kafka_consumer *consumer;
+    kafka_producer *producer;
+    rd_kafka_queue_t *consumer_queue;
+    rd_kafka_queue_t *producer_queue;
+    llmclient *http;
+    prompt *prompt;
+    offsets *offsets;
+    int jobs;              /* consumed and not yet delivered */
+    atomic_int assigned;
+    int fatal;
+    /* metrics */
+    prom_counter *m_consumed, *m_success, *m_overload, *m_quota, *m_failed, *m_malformed;
+    prom_counter *m_produce_errors, *m_commits;
+    prom_gauge *m_inflight, *m_jobs, *m_assigned;
+    prom_histogram *m_llm_seconds, *m_overhead_seconds;
+};
+
+static void worker_job_free(worker_job *j)
+{
+    if (!j)
+        return;
+    msg_pending_free(&j->q);
+    free(j->key);
+    free(j->payload);
+    free(j);
+}
+
+static void worker_job_free_any(void *p)
+{
+    worker_job_free(p);
+}
+
+/* ---------- rebalance ---------- */
+
+static void worker_on_assign(void *opaque, const rd_kafka_topic_partition_list_t *parts)
+{
+    worker *w = opaque;
+    atomic_fetch_add(&w->assigned, parts->cnt);
+    prom_gauge_set(w->m_assigned, atomic_load(&w->assigned));
+}
+
+static void worker_on_revoke(void *opaque, const rd_kafka_topic_partition_list_t *parts, int lost)
+{
+    worker *w = opaque;
+    /* In-flight work of a revoked partition still produces its result, but its offset is no
+     * longer ours to commit: the new owner re-reads from the committed position (a duplicate
+     * at worst, never a loss). */
+    for (int i = 0; i < parts->cnt; i++)
+        offsets_drop_partition(w->offsets, parts->elems[i].partition);
+    atomic_fetch_sub(&w->assigned, parts->cnt);
+    if (atomic_load(&w->assigned) < 0)
+        atomic_store(&w->assigned, 0);
+    prom_gauge_set(w->m_assigned, atomic_load(&w->assigned));
+}
+
+int worker_assigned(const worker *w)
+{
+    return atomic_load(&((worker *)w)->assigned);
+}
+
+/* ---------- completion of a job ---------- */
+
+static void worker_store(worker *w, int32_t partition, int64_t commit)
+{
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, w->o.topic_pending, partition)->offset = commit;
+    rd_kafka_resp_err_t e = rd_kafka_offsets_store(kafka_consumer_handle(w->consumer), l);
+    if (!e)
+        e = l->elems[0].err;
+    rd_kafka_topic_partition_list_destroy(l);
+    if (e)
+        log_warn("offset store failed partition=%d offset=%lld: %s", partition,
+                 (long long)commit, rd_kafka_err2str(e));
+    else
+        prom_counter_inc(w->m_commits);
+}
+
+static void worker_send(worker *w, worker_job *j)
+{
+    char err[256];
+    if (kafka_producer_send(w->producer, j->topic, j->key, j->payload, strlen(j->payload), j,
+                            err, sizeof err) != 0) {
+        /* The local queue stayed full for 1 s: keep the job, it is retried on the next
+         * delivery-report round (never committed before it is delivered). */
+        log_error("produce failed topic=%s question_id=%s: %s", j->topic, j->key, err);
+        prom_counter_inc(w->m_produce_errors);
+        if (kafka_producer_send(w->producer, j->topic, j->key, j->payload, strlen(j->payload), j,
+                                err, sizeof err) != 0) {
+            log_error("produce failed twice, stopping: %s", err);
+            w->fatal = 1;
+            w->jobs--;
+            worker_job_free(j);
+        }
+    }
+}
+
+static void worker_delivered(void *cb_opaque, void *msg_opaque, int ok, const char *errstr,
+                             int32_t partition, int64_t offset)
+{
+    worker *w = cb_opaque;
+    worker_job *j = msg_opaque;
+    if (!ok) {
+        log_warn("delivery failed topic=%s question_id=%s: %s; sending again", j->topic, j->key,
+                 errstr ? errstr : "");
+        prom_counter_inc(w->m_produce_errors);
+        worker_send(w, j);
+        return;
+    }
+    int64_t commit = offsets_done(w->offsets, j->partition, j->offset);
+    if (commit > 0)
+        worker_store(w, j->partition, commit);
+    w->jobs--;
+    prom_gauge_set(w->m_jobs, w->jobs);
+    worker_job_free(j);
+}
+
+/* Encodes a questions-failed result for j. */
+static char *worker_failed_payload(const worker_job *j, const char *reason, int http_status,
+                                   char *err, size_t errlen)
+{
+    char now[TIMEUTIL_ISO_LEN];
+    timeutil_now_iso(now, sizeof now);
+    msg_failed f = {0};
+    f.question_id = j->key;
+    f.reason = (char *)reason;
+    f.stage = "llm";
+    f.retry_count = j->q.retry_count;
+    f.error_retries = j->q.error_retries;
+    f.timestamp = now;
+    f.has_http_status = http_status > 0;
+    f.http_status = http_status;
+    f.created_at = j->q.created_at;
+    return msg_failed_encode(&f, err, errlen);
+}
+
+static void worker_llm_done(void *opaque, void *req_opaque, const llmclient_result *r)
+{
+    worker *w = opaque;
+    worker_job *j = req_opaque;
+    int64_t end_ms = timeutil_now_ms();
+    char started[TIMEUTIL_ISO_LEN], finished[TIMEUTIL_ISO_LEN], err[256];
+    timeutil_format_iso(j->llm_start_ms, started, sizeof started);
+    timeutil_format_iso(end_ms, finished, sizeof finished);
+    prom_histogram_observe(w->m_llm_seconds, (double)r->total_us / 1e6);
+
+    classify_result c;
+    if (classify_exchange(w->o.backend, r->in, &c) != 0) {
+        c.outcome = CLASSIFY_FATAL;
+        c.answer = NULL;
+        c.http_status = (int)r->in->http_status;
+        snprintf(c.message, sizeof c.message, "out of memory while classifying the answer");
+    }
+    const msg_pending *q = &j->q;
+    switch (c.outcome) {
+    case CLASSIFY_SUCCESS: {
+        msg_success s = {0};
+        s.question_id = q->question_id;
+        s.question_text = q->question_text;
+        s.llm_response = c.answer;
+        s.original_answer = q->original_answer;
+        s.retry_count = q->retry_count;
+        s.response_time_ms = end_ms - j->llm_start_ms;
+        s.timestamp = finished;
+        s.error_retries = q->error_retries;
+        s.created_at = q->created_at;
+        s.llm_started_at = started;
+        s.llm_finished_at = finished;
+        s.model = (char *)w->o.model;
+        j->payload = msg_success_encode(&s, err, sizeof err);
+        j->topic = w->o.topic_success;
+        prom_counter_inc(w->m_success);
+        break;
+    }
+    case CLASSIFY_OVERLOAD:
+    case CLASSIFY_QUOTA: {
+        int overload = c.outcome == CLASSIFY_OVERLOAD;
+        msg_error e = {0};
+        e.question_id = q->question_id;
+        e.question_text = q->question_text;
+        e.original_answer = q->original_answer;
+        e.retry_count = q->retry_count;
+        e.error_retries = q->error_retries; /* copied unchanged: the retry consumer adds 1 */
+        e.timestamp = finished;
+        e.error_type = overload ? "overload" : "quota";
+        e.has_http_status = 1;
+        e.http_status = c.http_status;
+        e.error_message = c.message;
+        e.has_retry_after_s = c.retry_after_s >= 0;
+        e.retry_after_s = (int)c.retry_after_s;
+        e.created_at = q->created_at;
+        j->payload = msg_error_encode(&e, err, sizeof err);
+        j->topic = overload ? w->o.topic_overload : w->o.topic_quota;
+        prom_counter_inc(overload ? w->m_overload : w->m_quota);
+        log_info("llm %s question_id=%s status=%d error_retries=%d: %s",
+                 e.error_type, q->question_id, c.http_status, q->error_retries, c.message);
+        break;
+    }
+    case CLASSIFY_FATAL:
+        j->payload = worker_failed_payload(j, c.message, c.http_status, err, sizeof err);
+        j->topic = w->o.topic_failed;
+        prom_counter_inc(w->m_failed);
+        log_warn("llm failed question_id=%s status=%d: %s", q->question_id, c.http_status,
+                 c.message);
+        break;
+    }
+    free(c.answer);
+    if (!j->payload) {
+        /* cannot happen with a decoded question; keep the partition moving visibly */
+        log_error("encode failed question_id=%s: %s", j->key, err);
+        j->payload = worker_failed_payload(j, "result could not be encoded", 0, err, sizeof err);
+        j->topic = w->o.topic_failed;
+        if (!j->payload) {
+            w->fatal = 1;
+            return;
+        }
+    }
+    worker_send(w, j);
+    int64_t total_us = timeutil_mono_us() - j->consumed_us;
+    int64_t overhead = total_us - r->total_us;
+    prom_histogram_observe(w->m_overhead_seconds, (double)(overhead > 0 ? overhead : 0) / 1e6);
+}
+
+/* ---------- intake ---------- */
+
+static void worker_take(worker *w, rd_kafka_message_t *m)
+{
+    char err[256];
+    worker_job *j = calloc(1, sizeof *j);
+    if (!j) {
+        log_error("out of memory");
+        w->fatal = 1;
+        return;
+    }
+    j->consumed_us = timeutil_mono_us();
+    j->partition = m->partition;
+    j->offset = m->offset;
+    prom_counter_inc(w->m_consumed);
+    if (offsets_track(w->offsets, m->partition, m->offset) != 0)
+        log_warn("offset not tracked partition=%d offset=%lld (re-delivered after a seek?)",
+                 m->partition, (long long)m->offset);
+    w->jobs++;
+    prom_gauge_set(w->m_jobs, w->jobs);
+
+    if (msg_pending_decode(m->payload, m->len, &j->q, err, sizeof err) != 0) {
+        /* dead-letter: keyed by the message's key, or "unknown" */
+        if (m->key && m->key_len > 0)
+            j->key = strndup(m->key, m->key_len);
+        else
+            j->key = strdup("unknown");
+        char reason[400];
+        snprintf(reason, sizeof reason, "malformed message on %s: %s", w->o.topic_pending, err);
+        log_warn("malformed message partition=%d offset=%lld key=%s: %s", m->partition,
+                 (long long)m->offset, j->key, err);
+        prom_counter_inc(w->m_malformed);
+        j->payload = worker_failed_payload(j, reason, 0, err, sizeof err);
+        j->topic = w->o.topic_failed;
+        if (!j->payload) {
+            /* the key itself is not a valid question_id: fall back to "unknown" */
+            free(j->key);
+            j->key = strdup("unknown");
+            j->payload = worker_failed_payload(j, reason, 0, err, sizeof err);
+        }
+        if (!j->payload) {
+            log_error("cannot encode dead letter: %s", err);
+            w->fatal = 1;
+            return;
+        }
+        worker_send(w, j);
+        return;
+    }
+    j->key = strdup(j->q.question_id);
+    char *text = prompt_render(w->prompt, j->q.question_text);
+    llm_params p = {w->o.backend, w->o.model, w->o.temperature, w->o.max_tokens, w->o.stop};
+    char *body = text ? backend_request_body(&p, text, prompt_seed(j->q.question_id, j->q.retry_count)) : NULL;
+    free(text);
+    j->llm_start_ms = timeutil_now_ms();
+    j->llm_start_us = timeutil_mono_us();
+    if (!body || !j->key || llmclient_submit(w->http, body, j, err, sizeof err) != 0) {
+        log_error("cannot start LLM request question_id=%s: %s", j->q.question_id,
+                  body ? err : "out of memory");
+        free(body);
+        w->fatal = 1;
+        return;
+    }
+    free(body);
+    prom_gauge_set(w->m_inflight, llmclient_inflight(w->http));
+}
+
+/* Called by librdkafka (internal thread) when the consumer queue becomes non-empty. */
+static void worker_queue_event(rd_kafka_t *rk, void *opaque)
+{
+    llmclient_wakeup(opaque);
+}
+
+/* ---------- lifecycle ---------- */
+
+#define WORKER_COUNTER(field, name, help) \
+    (w->field = prom_counter_create(o->prom, name, help, NULL))
+
+worker *worker_create(const worker_opts *o, char *err, size_t errlen)
+{
+    worker *w = calloc(1, sizeof *w);
+    if (!w) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    w->o = *o;
+    WORKER_COUNTER(m_consumed, "qaflow_llm_consumed_total", "Questions consumed from questions-pending");
+    w->m_success = prom_counter_create(o->prom, "qaflow_llm_results_total", "LLM results by outcome", "outcome=\"success\"");
+    w->m_overload = prom_counter_create(o->prom, "qaflow_llm_results_total", "LLM results by outcome", "outcome=\"overload\"");
+    w->m_quota = prom_counter_create(o->prom, "qaflow_llm_results_total", "LLM results by outcome", "outcome=\"quota\"");
+    w->m_failed = prom_counter_create(o->prom, "qaflow_llm_results_total", "LLM results by outcome", "outcome=\"fatal\"");
+    WORKER_COUNTER(m_malformed, "qaflow_llm_malformed_total", "Malformed messages dead-lettered");
+    WORKER_COUNTER(m_produce_errors, "qaflow_llm_produce_errors_total", "Failed produce attempts (re-sent)");
+    WORKER_COUNTER(m_commits, "qaflow_llm_offset_stores_total", "Offset positions stored for commit");
+    w->m_inflight = prom_gauge_create(o->prom, "qaflow_llm_requests_in_flight", "LLM requests in flight", NULL);
+    w->m_jobs = prom_gauge_create(o->prom, "qaflow_llm_jobs_pending", "Consumed messages not yet fully handled", NULL);
+    w->m_assigned = prom_gauge_create(o->prom, "qaflow_llm_assigned_partitions", "Partitions assigned to this worker", NULL);
+    w->m_llm_seconds = prom_histogram_create(o->prom, "qaflow_llm_request_seconds", "LLM request duration",
+                                             NULL, prom_latency_buckets, prom_latency_nbuckets);
+    static const double ob[] = {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25};
+    w->m_overhead_seconds = prom_histogram_create(o->prom, "qaflow_llm_worker_overhead_seconds",
+        "Time the worker adds per question (consume to produce, minus the LLM request)", NULL, ob, sizeof ob / sizeof *ob);
+
+    char perr[256];
+    w->prompt = prompt_create(o->prompt_template, perr, sizeof perr);
+    if (!w->prompt) {
+        snprintf(err, errlen, "%s", perr);
+        goto fail;
+    }
+    w->offsets = offsets_create();
+    llmclient_opts ho = {o->llm_url, o->api_key, o->timeout_ms, o->connect_timeout_ms, 0};
+    w->http = llmclient_create(&ho, err, errlen);
+    if (!w->offsets || !w->http)
+        goto fail;
+    kafka_producer_opts po = {o->brokers, o->client_id, o->kafka_props, o->nkafka_props,
+                              worker_delivered, w};
+    w->producer = kafka_producer_create(&po, err, errlen);
+    if (!w->producer)
+        goto fail;
+    const char *topics[] = {o->topic_pending};
+    kafka_consumer_opts co = {o->brokers, o->group, o->client_id, topics, 1, o->kafka_props,
+                              o->nkafka_props, worker_on_assign, worker_on_revoke, w};
+    w->consumer = kafka_consumer_create(&co, err, errlen);
+    if (!w->consumer)
+        goto fail;
+    w->consumer_queue = rd_kafka_queue_get_consumer(kafka_consumer_handle(w->consumer));
+    if (w->consumer_queue)
+        rd_kafka_queue_cb_event_enable(w->consumer_queue, worker_queue_event, w->http);
+    w->producer_queue = rd_kafka_queue_get_main(kafka_producer_handle(w->producer));
+    if (w->producer_queue)
+        rd_kafka_queue_cb_event_enable(w->producer_queue, worker_queue_event, w->http);
+    return w;
+fail:
+    worker_destroy(w);
+    return NULL;
+}
+
+int worker_run(worker *w, volatile sig_atomic_t *stop)
+{
+    const int cap = w->o.concurrency > 0 ? w->o.concurrency : 1;
+    int64_t drain_deadline = 0;
+    while (!w->fatal) {
+        int stopping = *stop != 0;
+        if (stopping && !drain_deadline) {
+            drain_deadline = timeutil_mono_ms() + (int64_t)w->o.shutdown_timeout_s * 1000;
+            log_info("stopping: finishing %d job(s) in flight", w->jobs);
+        }
+        if (stopping && (w->jobs == 0 || timeutil_mono_ms() > drain_deadline))
+            break;
+        /* take work while there is room */
+        int took = 0;
+        while (!stopping && llmclient_inflight(w->http) < cap) {
+            rd_kafka_message_t *m = kafka_consumer_poll(w->consumer, 0);
+            if (!m)
+                break;
+            worker_take(w, m);
+            rd_kafka_message_destroy(m);
+            took++;
+        }
+        kafka_producer_poll(w->producer, 0);
+        /* Wait for the LLM, a new message (queue event wakes us), or a delivery report. */
+        int wait = 100;
+        if (w->jobs > llmclient_inflight(w->http))
+            wait = 10; /* results awaiting delivery reports (the queue event wakes us too) */
+        if (took && llmclient_inflight(w->http) < cap)
+            wait = 0;
+        if (llmclient_run(w->http, wait, worker_llm_done, w) < 0) {
+            log_error("libcurl multi error");
+            w->fatal = 1;
+        }
+        prom_gauge_set(w->m_inflight, llmclient_inflight(w->http));
+        kafka_producer_poll(w->producer, 0);
+    }
+    if (w->jobs > 0)
+        log_warn("stopped with %d job(s) unfinished; their offsets are not committed", w->jobs);
+    return w->fatal ? -1 : 0;
+}
+
+void worker_destroy(worker *w)
+{
+    if (!w)
+        return;
+    if (w->consumer_queue) {
+        rd_kafka_queue_cb_event_enable(w->consumer_queue, NULL, NULL);
+        rd_kafka_queue_destroy(w->consumer_queue);
+    }
+    if (w->producer_queue) {
+        rd_kafka_queue_cb_event_enable(w->producer_queue, NULL, NULL);
+        rd_kafka_queue_destroy(w->producer_queue);
+    }
+    /* deliver what is queued (their offsets get stored), then commit and leave */
+    if (w->producer)
+        kafka_producer_flush(w->producer, 10000);
+    kafka_consumer_destroy(w->consumer);
+    kafka_producer_destroy(w->producer);
+    /* aborts unfinished requests (only after a shutdown timeout): their offsets stay
+     * uncommitted, so the questions are read again after a restart */
+    llmclient_destroy(w->http, worker_job_free_any);
+    offsets_destroy(w->offsets);
+    prompt_destroy(w->prompt);
+    free(w);
+}
