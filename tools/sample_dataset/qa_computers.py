@@ -67,3 +67,10 @@ QA += [
     ("What is the difference between the internet and the web?", "",
      "The internet is the global network of connected computers and the cables, routers and protocols that move data between them. The World Wide Web is one service that runs on top of the internet: the system of web pages and links you view in a browser, invented by Tim Berners-Lee in 1989. Email, video calls and online games also use the internet but are not the web."),
 ]
+
+QA += [
+    ("What does PDF stand for?", "",
+     "PDF stands for Portable Document Format, a file format created by Adobe in the early 1990s so a document looks the same on any device."),
+    ("How does a computer virus spread?", "",
+     "Most modern malware spreads through people rather than by itself. The most common routes are email attachments and links in phishing messages, fake downloads such as pirated software, cracked games or bogus updates, malicious advertisements and compromised websites, and infected USB drives. Some malware, called worms, can spread automatically across networks by exploiting security holes in software that has not been updated, as the WannaCry ransomware did in 2017, when it infected hundreds of thousands of computers in a few days.\nTo protect yourself, keep your operating system, browser and apps updated, since updates close the holes that worms exploit; download software only from official sources; be suspicious of unexpected attachments and links; use the built-in antivirus, such as Microsoft Defender; and keep backups, so that even if ransomware gets in, you do not lose your files."),
+]

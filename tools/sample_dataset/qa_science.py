@@ -67,3 +67,10 @@ QA += [
     ("What is the difference between an element and a compound?", "",
      "An element is a pure substance made of only one kind of atom, such as oxygen, gold or carbon; there are 118 known elements, listed in the periodic table. A compound is made of two or more elements chemically bonded in a fixed ratio, such as water (H2O) or table salt (NaCl). A compound usually has very different properties from its elements: sodium is a reactive metal and chlorine is a poisonous gas, yet together they make salt."),
 ]
+
+QA += [
+    ("What is the chemical symbol for gold?", "",
+     "The chemical symbol for gold is Au, from the Latin word \"aurum\". Gold has the atomic number 79 and is one of the least reactive metals."),
+    ("How does a rainbow form?", "I always see them after it rains in the afternoon.",
+     "A rainbow forms when sunlight shines on raindrops in front of you while the Sun is behind you. As light enters each drop it slows down and bends (refraction), and because each colour bends by a slightly different amount, white light spreads out into its colours. The light then reflects off the back of the drop and bends again as it leaves, coming out at an angle of about 42 degrees for red and 40 degrees for violet.\nEach drop sends one colour to your eye, and millions of drops together make the arc, with red on the outside and violet on the inside. You see them in the afternoon after a shower because the Sun is low in the west and the rain has moved east. Sometimes a fainter second rainbow appears outside the first, with its colours reversed, caused by two reflections inside each drop."),
+]
