@@ -187,12 +187,101 @@ def long_texts(rng):
     return out
 
 
+def version_skew():
+    """Code points whose category differs between Python's unicodedata and the system utf8proc
+    (characters assigned in one Unicode version and not the other); None if utf8proc is absent."""
+    import ctypes
+    try:
+        lib = ctypes.CDLL("libutf8proc.so.2")
+    except OSError:
+        return None
+    lib.utf8proc_category.restype = ctypes.c_int
+    cats = ["Cn", "Lu", "Ll", "Lt", "Lm", "Lo", "Mn", "Mc", "Me", "Nd", "Nl", "No", "Pc", "Pd", "Ps",
+            "Pe", "Pi", "Pf", "Po", "Sm", "Sc", "Sk", "So", "Zs", "Zl", "Zp", "Cc", "Cf", "Cs", "Co"]
+    return {cp for cp in range(0x110000)
+            if not 0xD800 <= cp <= 0xDFFF and cats[lib.utf8proc_category(cp)] != unicodedata.category(chr(cp))}
+
+
+def random_unicode(rng, n, skip=frozenset()):
+    """Random strings drawn from the whole code space, weighted toward interesting blocks;
+    code points in skip are replaced by a space."""
+    ranges = [(0x20, 0x7E, 30), (0x00, 0x20, 3), (0x80, 0x24F, 10), (0x250, 0x36F, 5),
+              (0x370, 0x52F, 6), (0x530, 0x10FF, 8), (0x1100, 0x11FF, 3), (0x1E00, 0x1FFF, 5),
+              (0x2000, 0x2BFF, 8), (0x2E80, 0x33FF, 5), (0x3400, 0x4DBF, 2), (0x4E00, 0x9FFF, 5),
+              (0xA000, 0xD7FF, 5), (0xE000, 0xF8FF, 1), (0xF900, 0xFFFF, 5),
+              (0x10000, 0x1FFFF, 5), (0x20000, 0x2FFFF, 2), (0x30000, 0x10FFFF, 1)]
+    weights = [r[2] for r in ranges]
+    out = []
+    for _ in range(n):
+        chars = []
+        for _ in range(rng.randint(0, 40)):
+            lo, hi, _w = rng.choices(ranges, weights)[0]
+            cp = rng.randint(lo, hi)
+            if 0xD800 <= cp <= 0xDFFF or cp in skip:
+                cp = 0x20
+            chars.append(chr(cp))
+            if rng.random() < 0.15:
+                chars.append(" ")
+        out.append("".join(chars))
+    return out
+
+
+def differential(args, n):
+    """Compares the C tokenizer (tokenizer_bench --dump) with HF on n random strings."""
+    import subprocess
+    import tempfile
+
+    rng = random.Random(args.seed + 1)
+    skew = version_skew()
+    if skew is None:
+        print("utf8proc not found via ctypes: Unicode-version differences are not excluded",
+              file=sys.stderr)
+        skew = set()
+    else:
+        print(f"excluding {len(skew)} code points whose category differs between Python "
+              f"{unicodedata.unidata_version} and utf8proc (Unicode version skew)", file=sys.stderr)
+    texts = random_unicode(rng, n, frozenset(skew))
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False, encoding="utf-8") as f:
+        for t in texts:
+            f.write(json.dumps({"text": t}, ensure_ascii=False) + "\n")
+        path = f.name
+    total_bad = 0
+    for lower in (True, False):
+        cmd = [args.bench_bin, "--model-dir", args.model_dir, "--dump", path]
+        if not lower:
+            cmd.insert(1, "--cased")
+        got = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.splitlines()
+        slow = load_slow(args.model_dir, lower)
+        bad = 0
+        for t, line in zip(texts, got):
+            want = slow.encode(t, add_special_tokens=True, truncation=True, max_length=512)
+            if [int(x) for x in line.split()] != want:
+                bad += 1
+                unassigned = sorted({f"U+{ord(c):04X}" for c in t if unicodedata.category(c) == "Cn"})
+                if bad <= 10:
+                    print(f"mismatch (lower={lower}): {t!r}\n  python-unassigned chars: "
+                          f"{unassigned}", file=sys.stderr)
+        print(f"differential (do_lower_case={lower}): {len(texts)} random strings, {bad} mismatches",
+              file=sys.stderr)
+        total_bad += bad
+    os.unlink(path)
+    return 1 if total_bad else 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--differential", type=int, default=0, metavar="N",
+                    help="instead of writing fixtures, compare the C tokenizer with HF on N random strings")
+    ap.add_argument("--bench-bin", default=os.path.join(ROOT, "build-tokenizer", "bench", "tokenizer",
+                                                        "tokenizer_bench"),
+                    help="tokenizer_bench binary (for --differential)")
     ap.add_argument("--model-dir", default=os.path.join(ROOT, "var", "models", "all-MiniLM-L6-v2"))
     ap.add_argument("--out-dir", default=os.path.join(ROOT, "tests", "fixtures", "bertscore"))
     ap.add_argument("--seed", type=int, default=20241126)
     args = ap.parse_args()
+
+    if args.differential:
+        sys.exit(differential(args, args.differential))
 
     with open(os.path.join(args.model_dir, "tokenizer_config.json"), encoding="utf-8") as f:
         model_lower = bool(json.load(f).get("do_lower_case", True))
