@@ -69,13 +69,13 @@ cmd_down() {
 cmd_status() {
   local -a names
   mapfile -t names < <(qf_select_components "$@")
-  local n line
-  printf '%-12s %-5s %-6s %s\n' COMPONENT STATE PORT PID
+  local n state port pid rest
+  printf '%-12s %-5s %-6s %-8s %s\n' COMPONENT STATE PORT PID DETAIL
   for n in "${names[@]}"; do
     if qf_has_fn "${n}_status"; then
-      while IFS= read -r line; do
-        # shellcheck disable=SC2086
-        printf '%-12s %-5s %-6s %s\n' "$n" $line
+      # A component prints `up|down port pid [detail...]`, one line per process (replicas).
+      while read -r state port pid rest; do
+        printf '%-12s %-5s %-6s %-8s %s\n' "$n" "$state" "${port:--}" "${pid:--}" "${rest:-}"
       done < <("${n}_status" 2>/dev/null || echo "down - -")
     fi
   done
