@@ -221,7 +221,11 @@ static void fmt_double(char *buf, size_t len, double v)
 {
     if (isinf(v)) snprintf(buf, len, v > 0 ? "+Inf" : "-Inf");
     else if (isnan(v)) snprintf(buf, len, "NaN");
-    else snprintf(buf, len, "%.17g", v);
+    else {
+        /* shortest of %.15g / %.17g that reads back as the same double (0.82, not 0.81999...) */
+        snprintf(buf, len, "%.15g", v);
+        if (strtod(buf, NULL) != v) snprintf(buf, len, "%.17g", v);
+    }
 }
 
 /* Escapes help text: backslash and newline. */

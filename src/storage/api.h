@@ -1,0 +1,28 @@
+/* api.h -- qaflow-storage's HTTP API: POST /query, GET /status/<id>, GET /metrics, GET /health. */
+#ifndef QAFLOW_STORAGE_API_H
+#define QAFLOW_STORAGE_API_H
+
+#include <stddef.h>
+
+#include "cache.h"
+#include "http.h"
+#include "outbox.h"
+#include "prom.h"
+#include "store.h"
+
+typedef struct api api;
+
+typedef struct api_deps {
+    store *store;
+    cache *cache;
+    outbox_relay *relay;        /* may be NULL (relay disabled): then Kafka is not checked */
+    prom_registry *prom;
+} api_deps;
+
+api *api_create(const api_deps *d, char *err, size_t errlen);
+void api_destroy(api *a);
+
+/* Fills the route table and health hook of an http_server_opts (routes point into a). */
+void api_http_opts(api *a, http_server_opts *o);
+
+#endif

@@ -1,0 +1,162 @@
+/* main.c -- qaflow-storage: reads its configuration, wires API, cache, outbox relay and consumer, shuts down cleanly. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "cache.h"
+#include "config.h"
+#include "http.h"
+#include "log.h"
+#include "outbox.h"
+#include "persist.h"
+#include "prom.h"
+#include "store.h"
+
+static volatile sig_atomic_t stop_requested; /* the process's one signal flag */
+
+static void on_signal(int sig) { stop_requested = sig; }
+
+static const config_entry storage_config[] = {
+    { "port", "QAFLOW_STORAGE_PORT", NULL, CONFIG_INT, "5001", 0, 65535, "HTTP port (0 picks a free one)" },
+    { "bind", "QAFLOW_STORAGE_BIND", NULL, CONFIG_STRING, "127.0.0.1", 0, 0, "HTTP bind address (IPv4)" },
+    { "http-threads", "QAFLOW_STORAGE_HTTP_THREADS", NULL, CONFIG_INT, "4", 1, 256, "HTTP worker threads" },
+    { "max-body", "QAFLOW_STORAGE_MAX_BODY", NULL, CONFIG_INT, "65536", 1024, 16777216, "largest request body in bytes (larger: 413)" },
+    { "pg-dsn", "QAFLOW_PG_DSN", NULL, CONFIG_STRING, "postgresql://qaflow:qaflow@127.0.0.1:5432/qaflow", 0, 0, "PostgreSQL connection string" },
+    { "db-pool", "QAFLOW_STORAGE_DB_POOL", NULL, CONFIG_INT, "8", 1, 256, "PostgreSQL connections for HTTP requests" },
+    { "db-wait", "QAFLOW_STORAGE_DB_WAIT", NULL, CONFIG_INT, "30", 1, 3600, "seconds to wait for PostgreSQL at startup" },
+    { "redis", "QAFLOW_REDIS", NULL, CONFIG_STRING, "127.0.0.1:6379", 0, 0, "Redis address host:port" },
+    { "redis-timeout-ms", "QAFLOW_REDIS_TIMEOUT_MS", NULL, CONFIG_INT, "500", 10, 60000, "Redis connect/command timeout" },
+    { "redis-pool", "QAFLOW_STORAGE_REDIS_POOL", NULL, CONFIG_INT, "8", 1, 256, "Redis connections for HTTP requests" },
+    { "cache-prefix", "QAFLOW_CACHE_PREFIX", NULL, CONFIG_STRING, "qaflow:result:", 0, 0, "Redis key prefix of cached results" },
+    { "cache-ttl", "QAFLOW_CACHE_TTL", NULL, CONFIG_INT, "86400", 0, 31536000, "Redis TTL of a cached result in seconds (0: none, eviction by policy)" },
+    { "local-cache", "QAFLOW_STORAGE_LOCAL_CACHE", NULL, CONFIG_INT, "65536", 0, 16777216, "in-process result slots in front of Redis (0: off)" },
+    { "kafka", "QAFLOW_KAFKA", NULL, CONFIG_STRING, "127.0.0.1:9092", 0, 0, "Kafka bootstrap servers" },
+    { "kafka-prop", "QAFLOW_STORAGE_KAFKA_PROPS", "-X", CONFIG_LIST, NULL, 0, 0, "librdkafka setting key=value for producer and consumer (repeatable)" },
+    { "group", "QAFLOW_STORAGE_GROUP", NULL, CONFIG_STRING, "qaflow-storage", 0, 0, "consumer group of the persistence consumer" },
+    { "consumer", "QAFLOW_STORAGE_CONSUMER", NULL, CONFIG_BOOL, "true", 0, 0, "run the persistence consumer" },
+    { "relay", "QAFLOW_STORAGE_RELAY", NULL, CONFIG_BOOL, "true", 0, 0, "run the outbox relay to questions-pending" },
+    { "outbox-batch", "QAFLOW_OUTBOX_BATCH", NULL, CONFIG_INT, "500", 1, 100000, "outbox rows per relay round" },
+    { "outbox-poll-ms", "QAFLOW_OUTBOX_POLL_MS", NULL, CONFIG_INT, "200", 1, 60000, "relay idle wait (new rows wake it at once)" },
+    { "outbox-timeout-ms", "QAFLOW_OUTBOX_TIMEOUT_MS", NULL, CONFIG_INT, "30000", 1000, 600000, "message.timeout.ms of the relay's producer" },
+    { "outbox-retention", "QAFLOW_OUTBOX_RETENTION", NULL, CONFIG_INT, "3600", 0, 31536000, "seconds to keep sent outbox rows (0: forever)" },
+    { "log-level", "QAFLOW_LOG_LEVEL", NULL, CONFIG_STRING, "info", 0, 0, "debug, info, warn or error" },
+};
+
+int main(int argc, char **argv)
+{
+    char err[512];
+    config *cfg = config_create("qaflow-storage",
+                                "qaflow's storage service: HTTP API (POST /query, GET /status/<id>, GET /metrics, "
+                                "GET /health),\nRedis cache-aside, transactional outbox to questions-pending and the "
+                                "persistence consumer.",
+                                storage_config, sizeof storage_config / sizeof storage_config[0], err, sizeof err);
+    if (!cfg) {
+        fprintf(stderr, "qaflow-storage: %s\n", err);
+        return 2;
+    }
+    int prc = config_parse(cfg, argc, argv, err, sizeof err);
+    if (prc != 0) {
+        if (prc < 0) fprintf(stderr, "qaflow-storage: %s\n", err);
+        config_destroy(cfg);
+        return prc < 0 ? 2 : 0;
+    }
+    if (log_init("storage", config_get_string(cfg, "log-level"), err, sizeof err) != 0) {
+        fprintf(stderr, "qaflow-storage: %s\n", err);
+        config_destroy(cfg);
+        return 2;
+    }
+    config_log(cfg);
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    const char *const *props;
+    size_t nprops = config_get_list(cfg, "kafka-prop", &props);
+    const char *dsn = config_get_string(cfg, "pg-dsn");
+    const char *brokers = config_get_string(cfg, "kafka");
+    int rc = 1;
+    prom_registry *prom = prom_registry_create();
+    store *st = NULL;
+    cache *ca = NULL;
+    outbox_relay *relay = NULL;
+    persist_consumer *pc = NULL;
+    api *ap = NULL;
+    http_server *srv = NULL;
+
+    st = store_create(dsn, (int)config_get_int(cfg, "db-pool"), (int)config_get_int(cfg, "db-wait"), err, sizeof err);
+    if (!st) {
+        log_error("cannot connect to PostgreSQL: %s", err);
+        goto out;
+    }
+    cache_opts co = { .redis_addr = config_get_string(cfg, "redis"),
+                      .timeout_ms = (int)config_get_int(cfg, "redis-timeout-ms"),
+                      .conns = (int)config_get_int(cfg, "redis-pool"),
+                      .prefix = config_get_string(cfg, "cache-prefix"),
+                      .ttl_s = (int)config_get_int(cfg, "cache-ttl"),
+                      .local_entries = (int)config_get_int(cfg, "local-cache"),
+                      .prom = prom };
+    if (!(ca = cache_create(&co, err, sizeof err))) {
+        log_error("cache: %s", err);
+        goto out;
+    }
+    if (config_get_bool(cfg, "relay")) {
+        outbox_opts oo = { .pg_dsn = dsn, .brokers = brokers, .kafka_props = props, .nkafka_props = nprops,
+                           .batch = (int)config_get_int(cfg, "outbox-batch"),
+                           .poll_ms = (int)config_get_int(cfg, "outbox-poll-ms"),
+                           .delivery_timeout_ms = (int)config_get_int(cfg, "outbox-timeout-ms"),
+                           .retention_s = (int)config_get_int(cfg, "outbox-retention"), .prom = prom };
+        if (!(relay = outbox_relay_create(&oo, err, sizeof err))) {
+            log_error("outbox relay: %s", err);
+            goto out;
+        }
+    }
+    if (config_get_bool(cfg, "consumer")) {
+        persist_opts po = { .pg_dsn = dsn, .brokers = brokers, .group = config_get_string(cfg, "group"),
+                            .kafka_props = props, .nkafka_props = nprops, .cache = ca, .prom = prom };
+        if (!(pc = persist_consumer_create(&po, err, sizeof err))) {
+            log_error("persistence consumer: %s", err);
+            goto out;
+        }
+    }
+    api_deps deps = { .store = st, .cache = ca, .relay = relay, .prom = prom };
+    if (!(ap = api_create(&deps, err, sizeof err))) {
+        log_error("api: %s", err);
+        goto out;
+    }
+    http_server_opts ho = { .bind_addr = config_get_string(cfg, "bind"), .port = (int)config_get_int(cfg, "port"),
+                            .threads = (int)config_get_int(cfg, "http-threads"),
+                            .max_body = (size_t)config_get_int(cfg, "max-body") };
+    api_http_opts(ap, &ho);
+    if (!(srv = http_server_create(&ho, err, sizeof err))) {
+        log_error("http: %s", err);
+        goto out;
+    }
+    log_info("listening on %s:%d relay=%s consumer=%s", ho.bind_addr, http_server_port(srv),
+             relay ? "on" : "off", pc ? "on" : "off");
+    while (!stop_requested) {
+        struct timespec ts = { 0, 200 * 1000000L };
+        nanosleep(&ts, NULL); /* a signal cuts it short */
+    }
+    log_info("signal %d: shutting down", (int)stop_requested);
+    rc = 0;
+out:
+    /* stop taking work first, then finish what is in flight */
+    http_server_destroy(srv);
+    persist_consumer_destroy(pc);
+    outbox_relay_destroy(relay);
+    api_destroy(ap);
+    cache_destroy(ca);
+    store_destroy(st);
+    prom_registry_destroy(prom);
+    config_destroy(cfg);
+    if (rc == 0) log_info("stopped");
+    return rc;
+}

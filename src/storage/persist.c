@@ -1,0 +1,179 @@
+/* persist.c -- consumer thread: decode, write in one transaction, store offset, then fill the cache. */
+#include "persist.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kafka.h"
+#include "log.h"
+#include "msg.h"
+#include "pg.h"
+#include "store.h"
+
+struct persist_consumer {
+    pthread_t thread;
+    atomic_int running;
+    pg_conn *pg;
+    kafka_consumer *consumer;
+    cache *cache;
+    prom_counter *done[3], *poison, *db_errors;
+};
+
+enum { T_VALIDATED, T_LOW_QUALITY, T_FAILED };
+static const char *const topics[3] = { MSG_TOPIC_VALIDATED, MSG_TOPIC_LOW_QUALITY, MSG_TOPIC_FAILED };
+
+/* Refreshes the cache from the database so it holds exactly what was committed. */
+static void fill_cache(persist_consumer *p, const char *qid)
+{
+    char err[256];
+    store_lookup l;
+    if (store_lookup_question(p->pg, qid, &l, err, sizeof err) != 0) {
+        log_warn("persist: cache refill lookup of %s: %s", qid, err);
+        return;
+    }
+    if (l.status == STORE_COMPLETED) cache_put(p->cache, qid, l.result_json);
+    store_lookup_free(&l);
+}
+
+/* Returns 1 done (store the offset), 0 poison (store it too: it can never succeed),
+ * -1 database failure (retry the message). */
+static int handle(persist_consumer *p, int t, const rd_kafka_message_t *m)
+{
+    char err[512];
+    const char *buf = m->payload ? m->payload : "";
+    int rc = 0, applied = 0;
+    char qid[160] = "";
+    switch (t) {
+    case T_VALIDATED: {
+        msg_validated v;
+        if (msg_validated_decode(buf, m->len, &v, err, sizeof err) != 0) goto poison;
+        snprintf(qid, sizeof qid, "%s", v.question_id);
+        rc = store_persist_validated(p->pg, &v, err, sizeof err);
+        if (rc == 0) log_info("persist: completed question_id=%s bert_score=%.4f attempts=%d", qid,
+                              v.bert_score, v.processing_attempts);
+        msg_validated_free(&v);
+        if (rc == 0) fill_cache(p, qid);
+        break;
+    }
+    case T_LOW_QUALITY: {
+        msg_low_quality v;
+        if (msg_low_quality_decode(buf, m->len, &v, err, sizeof err) != 0) goto poison;
+        snprintf(qid, sizeof qid, "%s", v.question_id);
+        rc = store_persist_low_quality(p->pg, &v, err, sizeof err);
+        if (rc == 0) log_info("persist: low-quality attempt question_id=%s attempt=%d bert_score=%.4f", qid,
+                              v.retry_count + 1, v.bert_score);
+        msg_low_quality_free(&v);
+        break;
+    }
+    case T_FAILED: {
+        msg_failed v;
+        if (msg_failed_decode(buf, m->len, &v, err, sizeof err) != 0) goto poison;
+        snprintf(qid, sizeof qid, "%s", v.question_id);
+        rc = store_persist_failed(p->pg, &v, &applied, err, sizeof err);
+        if (rc == 0) log_info("persist: failed question_id=%s stage=%s applied=%d reason=\"%s\"", qid, v.stage,
+                              applied, v.reason);
+        msg_failed_free(&v);
+        break;
+    }
+    }
+    if (rc != 0) {
+        prom_counter_inc(p->db_errors);
+        log_error("persist: %s question_id=%s: %s (will retry)", topics[t], qid, err);
+        return -1;
+    }
+    prom_counter_inc(p->done[t]);
+    return 1;
+poison:
+    prom_counter_inc(p->poison);
+    log_error("persist: skipping undecodable message topic=%s partition=%d offset=%lld: %s", topics[t],
+              (int)m->partition, (long long)m->offset, err);
+    return 0;
+}
+
+static void sleep_interruptible(persist_consumer *p, int ms)
+{
+    for (int waited = 0; waited < ms && atomic_load(&p->running); waited += 100) {
+        struct timespec ts = { 0, 100 * 1000000L };
+        nanosleep(&ts, NULL);
+    }
+}
+
+static void *persist_main(void *arg)
+{
+    persist_consumer *p = arg;
+    char err[256];
+    while (atomic_load(&p->running)) {
+        rd_kafka_message_t *m = kafka_consumer_poll(p->consumer, 200);
+        if (!m) continue;
+        const char *name = rd_kafka_topic_name(m->rkt);
+        int t = -1;
+        for (int i = 0; i < 3; i++)
+            if (strcmp(name, topics[i]) == 0) t = i;
+        int rc = t >= 0 ? handle(p, t, m) : 0;
+        if (rc >= 0) {
+            if (kafka_consumer_store(p->consumer, m, err, sizeof err) != 0) log_warn("persist: %s", err);
+        } else {
+            if (kafka_consumer_seek_back(p->consumer, m, err, sizeof err) != 0) log_warn("persist: %s", err);
+            sleep_interruptible(p, 1000);
+            pg_conn_check(p->pg);
+        }
+        rd_kafka_message_destroy(m);
+    }
+    return NULL;
+}
+
+persist_consumer *persist_consumer_create(const persist_opts *o, char *err, size_t errlen)
+{
+    persist_consumer *p = calloc(1, sizeof *p);
+    if (!p) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    p->cache = o->cache;
+    atomic_init(&p->running, 1);
+    static const char *const labels[3] = { "topic=\"validated-responses\"", "topic=\"low-quality-responses\"",
+                                           "topic=\"questions-failed\"" };
+    for (int i = 0; i < 3; i++)
+        p->done[i] = prom_counter_create(o->prom, "qaflow_storage_persisted_total",
+                                         "Messages written to PostgreSQL, by topic", labels[i]);
+    p->poison = prom_counter_create(o->prom, "qaflow_storage_poison_messages_total",
+                                    "Messages skipped because they could not be decoded", NULL);
+    p->db_errors = prom_counter_create(o->prom, "qaflow_storage_persist_errors_total",
+                                       "Database errors while persisting (message retried)", NULL);
+    p->pg = pg_conn_create(o->pg_dsn, 1, 0, err, errlen);
+    if (!p->pg) {
+        free(p);
+        return NULL;
+    }
+    kafka_consumer_opts co = { .brokers = o->brokers, .group = o->group, .client_id = "qaflow-storage",
+                               .topics = topics, .ntopics = 3, .props = o->kafka_props,
+                               .nprops = o->nkafka_props };
+    p->consumer = kafka_consumer_create(&co, err, errlen);
+    if (!p->consumer) {
+        pg_conn_destroy(p->pg);
+        free(p);
+        return NULL;
+    }
+    if (pthread_create(&p->thread, NULL, persist_main, p) != 0) {
+        snprintf(err, errlen, "cannot start the persistence thread");
+        kafka_consumer_destroy(p->consumer);
+        pg_conn_destroy(p->pg);
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+void persist_consumer_destroy(persist_consumer *p)
+{
+    if (!p) return;
+    atomic_store(&p->running, 0);
+    pthread_join(p->thread, NULL);
+    kafka_consumer_destroy(p->consumer);
+    pg_conn_destroy(p->pg);
+    free(p);
+}

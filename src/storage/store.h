@@ -1,0 +1,51 @@
+/* store.h -- qaflow-storage's PostgreSQL side: connection pool, enqueue via outbox, lookups, persistence. */
+#ifndef QAFLOW_STORAGE_STORE_H
+#define QAFLOW_STORAGE_STORE_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "msg.h"
+#include "pg.h"
+
+typedef struct store store;
+
+/* Opens pool_size connections (retrying for up to wait_s seconds while PostgreSQL starts). */
+store *store_create(const char *dsn, int pool_size, int wait_s, char *err, size_t errlen);
+void store_destroy(store *s);
+/* Borrow a connection (blocks until one is free); give it back with store_release. */
+pg_conn *store_acquire(store *s);
+void store_release(store *s, pg_conn *c);
+
+typedef enum { STORE_ABSENT = 0, STORE_PENDING, STORE_COMPLETED, STORE_FAILED } store_status;
+
+typedef struct store_lookup {
+    store_status status;
+    char *result_json;      /* completed: the "result" object as JSON text (cacheable as is) */
+    char *failed_reason;    /* failed */
+    char *failed_stage;
+} store_lookup;
+
+int store_lookup_question(pg_conn *c, const char *qid, store_lookup *out, char *err, size_t errlen);
+void store_lookup_free(store_lookup *l);
+
+/* In one statement (one transaction): inserts the question as pending, or turns a failed one
+ * back to pending, together with its outbox row carrying payload. *enqueued = 1 when that
+ * happened, 0 when the question already exists and is pending or completed (nothing written). */
+int store_enqueue(pg_conn *c, const char *qid, const char *question_text, const char *original_answer,
+                  const char *created_at, const char *payload, int *enqueued, char *err, size_t errlen);
+
+/* Idempotent sinks (each one transaction; a redelivered message changes nothing). */
+int store_persist_validated(pg_conn *c, const msg_validated *m, char *err, size_t errlen);
+int store_persist_low_quality(pg_conn *c, const msg_low_quality *m, char *err, size_t errlen);
+/* *applied = 1 when a pending question became failed. */
+int store_persist_failed(pg_conn *c, const msg_failed *m, int *applied, char *err, size_t errlen);
+
+/* The seed's /metrics numbers: total_responses, average_score, attempts_distribution, plus
+ * questions by status and outbox_pending. Returns a new object or NULL + err. */
+json_t *store_metrics(pg_conn *c, char *err, size_t errlen);
+
+/* Unsent outbox rows (for /health and metrics); -1 on error. */
+long long store_outbox_pending(pg_conn *c, char *err, size_t errlen);
+
+#endif
