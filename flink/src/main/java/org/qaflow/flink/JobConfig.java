@@ -31,7 +31,7 @@ public final class JobConfig implements Serializable {
         {"buffer-timeout-ms", "1", "network buffer flush timeout (latency)"},
         {"linger-ms", "1", "Kafka producer linger.ms"},
         {"state-ttl-hours", "24", "how long a question's best attempt is remembered"},
-        {"starting-offsets", "committed", "committed (else earliest) | earliest | latest"},
+        {"starting-offsets", "committed", "committed (else earliest) | earliest | latest | timestamp:<epoch ms>"},
         {"parallelism", "0", "job parallelism (0 = the cluster's default)"},
         {"job-name", "qaflow-scorejob", "name shown in the Flink Web UI"},
     };
@@ -131,7 +131,12 @@ public final class JobConfig implements Serializable {
         c.bufferTimeoutMs = Long.parseLong(v.get("buffer-timeout-ms"));
         c.lingerMs = Long.parseLong(v.get("linger-ms"));
         c.stateTtlHours = Long.parseLong(v.get("state-ttl-hours"));
-        c.startingOffsets = oneOf(v, "starting-offsets", "committed", "earliest", "latest");
+        String so = v.get("starting-offsets");
+        if (so.matches("timestamp:[0-9]+")) {
+            c.startingOffsets = so;
+        } else {
+            c.startingOffsets = oneOf(v, "starting-offsets", "committed", "earliest", "latest");
+        }
         c.parallelism = Integer.parseInt(v.get("parallelism"));
         c.jobName = v.get("job-name");
         if (c.maxRegenerations < 0 || c.asyncCapacity < 1 || c.asyncTimeoutMs < 1 || c.stateTtlHours < 1) {

@@ -48,11 +48,16 @@ public final class KafkaIO {
     }
 
     public static KafkaSource<RawRecord> source(JobConfig c) {
-        OffsetsInitializer start = switch (c.startingOffsets) {
-            case "earliest" -> OffsetsInitializer.earliest();
-            case "latest" -> OffsetsInitializer.latest();
-            default -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
-        };
+        OffsetsInitializer start;
+        if (c.startingOffsets.startsWith("timestamp:")) {
+            start = OffsetsInitializer.timestamp(Long.parseLong(c.startingOffsets.substring("timestamp:".length())));
+        } else {
+            start = switch (c.startingOffsets) {
+                case "earliest" -> OffsetsInitializer.earliest();
+                case "latest" -> OffsetsInitializer.latest();
+                default -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
+            };
+        }
         return KafkaSource.<RawRecord>builder()
                 .setBootstrapServers(c.kafka)
                 .setTopics(c.inputTopic)

@@ -23,6 +23,8 @@ class JobConfigTest {
         assertEquals(0.6, c.threshold);
         assertEquals(2, c.maxRegenerations);
         assertEquals(List.of("http://a:1", "http://b:2"), c.scorerUrls);
+        assertEquals("timestamp:1700000000000",
+                JobConfig.parse(new String[] {"--starting-offsets", "timestamp:1700000000000"}, Map.of()).startingOffsets);
     }
 
     @Test
@@ -31,6 +33,8 @@ class JobConfigTest {
         assertThrows(IllegalArgumentException.class,
                 () -> JobConfig.parse(new String[] {"--score-field", "f2"}, Map.of()));
         assertThrows(IllegalArgumentException.class, () -> JobConfig.parse(new String[] {"--threshold"}, Map.of()));
+        assertThrows(IllegalArgumentException.class,
+                () -> JobConfig.parse(new String[] {"--starting-offsets", "timestamp:soon"}, Map.of()));
         assertTrue(JobConfig.usage().contains("QAFLOW_SCOREJOB_THRESHOLD"));
     }
 }

@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# tests/integration/flink/flink_test.sh: ScoreJob end to end on a real Flink cluster, real Kafka and the real qaflow-scorer.
+# usage: flink_test.sh routing|scorer_outage|restart   (environment from ./qaflow test-stack env)
+set -euo pipefail
+# shellcheck source=/dev/null
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+REF="Paris is the capital and most populous city of France, on the river Seine."
+GOOD="$REF"
+BETTER="Paris, on the river Seine, is the capital and the most populous city of France."
+P1="Bananas are a good source of potassium and grow in warm climates."
+P2="I really enjoy trains, long walks and quiet evenings with a good book."
+P3="Tomorrow the weather will probably be cloudy with some light rain."
+
+# scores PORT: ask the scorer directly for every pair, choose a threshold between the poor and the good ones.
+scores() {
+  S_GOOD="$(ft_score "$1" "$GOOD" "$REF")"; S_BETTER="$(ft_score "$1" "$BETTER" "$REF")"
+  S_P1="$(ft_score "$1" "$P1" "$REF")"; S_P2="$(ft_score "$1" "$P2" "$REF")"; S_P3="$(ft_score "$1" "$P3" "$REF")"
+  ft_log "scorer: good=$S_GOOD better=$S_BETTER poor=$S_P1,$S_P2,$S_P3"
+  THRESHOLD="$(awk -v g="$S_GOOD" -v b="$S_BETTER" -v p1="$S_P1" -v p2="$S_P2" -v p3="$S_P3" 'BEGIN {
+    lo = p1; if (p2 > lo) lo = p2; if (p3 > lo) lo = p3; hi = g; if (b < hi) hi = b;
+    if (hi - lo < 0.02) exit 1; printf "%.6f", (lo + hi) / 2 }')" \
+    || ft_die "the scorer does not separate the good answers from the poor ones (test premise)"
+  # the best of the three poor answers (ties keep the earlier, as the job does)
+  BEST_TEXT="$P1"; BEST="$S_P1"
+  awk -v a="$S_P2" -v b="$BEST" 'BEGIN { exit !(a > b) }' && { BEST_TEXT="$P2"; BEST="$S_P2"; }
+  awk -v a="$S_P3" -v b="$BEST" 'BEGIN { exit !(a > b) }' && { BEST_TEXT="$P3"; BEST="$S_P3"; }
+  ft_log "threshold $THRESHOLD, best poor answer scores $BEST"
+}
+
+# regenerate QID RC: wait for the question to come back on questions-pending with retry_count RC.
+regenerate() {
+  local p
+  p="$(ft_wait questions-pending "$1" "$2" | tail -n1)"
+  ft_eq "$1 pending retry_count" "$(jq -r .retry_count <<<"$p")" "$2"
+  ft_eq "$1 pending error_retries" "$(jq -r .error_retries <<<"$p")" 0
+  ft_eq "$1 pending original_answer" "$(jq -r .original_answer <<<"$p")" "$REF"
+  ft_eq "$1 pending created_at" "$(jq -r .created_at <<<"$p")" "${FT_CREATED:-2026-01-01T00:00:00.000Z}"
+}
+
+# three_poor QID: three poor answers (cap 2) end with the best accepted and marked.
+three_poor() {
+  local q="$1" v
+  ft_attempt "$q" 0 "$P1" "$REF"; regenerate "$q" 1
+  ft_attempt "$q" 1 "$P2" "$REF"; regenerate "$q" 2
+  ft_attempt "$q" 2 "$P3" "$REF"
+  v="$(ft_wait validated-responses "$q" 1)"
+  ft_eq "$q validated count" "$(grep -c . <<<"$v")" 1
+  ft_eq "$q accepted_below_threshold" "$(jq -r .accepted_below_threshold <<<"$v")" true
+  ft_eq "$q llm_response is the best" "$(jq -r .llm_response <<<"$v")" "$BEST_TEXT"
+  ft_near "$q bert_score" "$(jq -r .bert_score <<<"$v")" "$BEST"
+  ft_near "$q first_score" "$(jq -r .first_score <<<"$v")" "$S_P1"
+  ft_eq "$q processing_attempts" "$(jq -r .processing_attempts <<<"$v")" 3
+  ft_eq "$q low-quality messages" "$(ft_wait low-quality-responses "$q" 3 | grep -c .)" 3
+}
+
+case_routing() {
+  ft_init routing
+  ft_scorer_start scorer "$FT_SCORER_PORT"
+  scores "$FT_SCORER_PORT"
+  ft_cluster_and_job --scorer "http://127.0.0.1:$FT_SCORER_PORT" --threshold "$THRESHOLD" --max-regenerations 2
+
+  local q v lq
+  q="$FT_RUN-good"
+  ft_attempt "$q" 0 "$GOOD" "$REF"
+  v="$(ft_wait validated-responses "$q" 1)"
+  ft_near "good bert_score (as the scorer says)" "$(jq -r .bert_score <<<"$v")" "$S_GOOD"
+  ft_eq "good processing_attempts" "$(jq -r .processing_attempts <<<"$v")" 1
+  ft_eq "good accepted_below_threshold" "$(jq -r .accepted_below_threshold <<<"$v")" false
+  ft_near "good first_score" "$(jq -r .first_score <<<"$v")" "$S_GOOD"
+  ft_eq "good question_text" "$(jq -r .question_text <<<"$v")" "question of $q"
+  [[ "$(jq -r '.scored_at | test("^[0-9-]{10}T[0-9:]{8}\\.[0-9]{3}Z$")' <<<"$v")" == true ]] || ft_die "scored_at $v"
+
+  q="$FT_RUN-better"
+  ft_attempt "$q" 0 "$P1" "$REF"
+  regenerate "$q" 1
+  lq="$(ft_wait low-quality-responses "$q" 1)"
+  ft_near "poor attempt score on low-quality" "$(jq -r .bert_score <<<"$lq")" "$S_P1"
+  ft_near "low-quality threshold" "$(jq -r .threshold <<<"$lq")" "$THRESHOLD"
+  ft_attempt "$q" 1 "$BETTER" "$REF"
+  v="$(ft_wait validated-responses "$q" 1)"
+  ft_eq "better llm_response" "$(jq -r .llm_response <<<"$v")" "$BETTER"
+  ft_near "better bert_score" "$(jq -r .bert_score <<<"$v")" "$S_BETTER"
+  ft_near "better first_score" "$(jq -r .first_score <<<"$v")" "$S_P1"
+  ft_eq "better processing_attempts" "$(jq -r .processing_attempts <<<"$v")" 2
+  ft_eq "better accepted_below_threshold" "$(jq -r .accepted_below_threshold <<<"$v")" false
+
+  three_poor "$FT_RUN-poor3"
+
+  q="$FT_RUN-malformed"
+  ft_raw "$q" '{"question_id": "'"$q"'", "llm_response": 42'
+  v="$(ft_wait questions-failed "$q" 1)"
+  ft_eq "malformed stage" "$(jq -r .stage <<<"$v")" score
+  [[ "$(jq -r .reason <<<"$v")" == *malformed* ]] || ft_die "malformed reason: $v"
+  # the job is still running and still scores after the bad record
+  q="$FT_RUN-after"
+  ft_attempt "$q" 0 "$GOOD" "$REF"
+  ft_wait validated-responses "$q" 1 >/dev/null
+  ft_eq "job state" "$(ft_job_state)" RUNNING
+  for q in good better poor3; do
+    ft_eq "$q: nothing on questions-failed" "$(ft_count questions-failed "$FT_RUN-$q")" 0
+  done
+  ft_eq "good: no regeneration" "$(ft_count questions-pending "$FT_RUN-good")" 0
+}
+
+case_scorer_outage() {
+  ft_init scorer_outage
+  # two addresses; neither runs yet. Only the second will come up: round-robin must find it.
+  ft_cluster_and_job --scorer "http://127.0.0.1:$FT_SCORER_PORT,http://127.0.0.1:$FT_SCORER2_PORT" \
+    --threshold 0.5 --retry-max-ms 2000
+  local i
+  for i in 1 2 3 4 5; do ft_attempt "$FT_RUN-q$i" 0 "$GOOD" "$REF"; done
+  ft_attempt "$FT_RUN-p1" 0 "$P1" "$REF"
+  sleep 20
+  for t in validated-responses low-quality-responses questions-failed questions-pending; do
+    for i in q1 q2 q3 q4 q5 p1; do
+      ft_eq "scorer down: $t for $i" "$(ft_count "$t" "$FT_RUN-$i")" 0
+    done
+  done
+  ft_eq "job state while the scorer is down" "$(ft_job_state)" RUNNING
+  ft_scorer_start scorer2 "$FT_SCORER2_PORT"
+  scores "$FT_SCORER2_PORT"
+  for i in 1 2 3 4 5; do
+    local v; v="$(ft_wait validated-responses "$FT_RUN-q$i" 1 180)"
+    ft_near "q$i score after the outage" "$(jq -r .bert_score <<<"$v")" "$S_GOOD"
+  done
+  local lq; lq="$(ft_wait low-quality-responses "$FT_RUN-p1" 1 180)"
+  ft_near "p1 score after the outage" "$(jq -r .bert_score <<<"$lq")" "$S_P1"
+  # scorer goes away again mid-stream and comes back: nothing lost
+  qf_stop scorer2 20
+  for i in 6 7 8; do ft_attempt "$FT_RUN-q$i" 0 "$GOOD" "$REF"; done
+  sleep 5
+  ft_scorer_start scorer2 "$FT_SCORER2_PORT"
+  for i in 6 7 8; do ft_wait validated-responses "$FT_RUN-q$i" 1 180 >/dev/null; done
+  ft_log "ok  every attempt scored once the scorer came back"
+}
+
+case_restart() {
+  ft_init restart
+  ft_scorer_start scorer "$FT_SCORER_PORT"
+  scores "$FT_SCORER_PORT"
+  ft_cluster_and_job --scorer "http://127.0.0.1:$FT_SCORER_PORT" --threshold "$THRESHOLD" --max-regenerations 2 \
+    --checkpoint-interval-ms 1000
+  local q="$FT_RUN-crash" n i v
+  # 1. first poor attempt is processed and checkpointed, then the TaskManager dies (kill -9)
+  ft_attempt "$q" 0 "$P1" "$REF"; regenerate "$q" 1
+  n="$(ft_completed_checkpoints)"; ft_wait_checkpoint_after "$n"
+  for i in $(seq 1 10); do ft_attempt "$FT_RUN-b$i" 0 "$GOOD" "$REF"; done
+  local tm; tm="$(qf_pid flink-taskmanager)"; kill -KILL "$tm"
+  ft_log "killed the TaskManager (pid $tm)"
+  for i in $(seq 11 20); do ft_attempt "$FT_RUN-b$i" 0 "$GOOD" "$REF"; done
+  flink_cluster_start
+  flink_wait_running "$FT_JOB" || ft_die "job did not recover"
+  ft_log "job recovered from its checkpoint"
+  ft_attempt "$q" 1 "$P2" "$REF"; regenerate "$q" 2
+  ft_attempt "$q" 2 "$P3" "$REF"
+  v="$(ft_wait validated-responses "$q" 1)"
+  ft_near "first_score remembered across the crash" "$(jq -r .first_score <<<"$v")" "$S_P1"
+  ft_eq "best answer across the crash" "$(jq -r .llm_response <<<"$v")" "$BEST_TEXT"
+  ft_eq "attempts across the crash" "$(jq -r .processing_attempts <<<"$v")" 3
+  # 2. nothing lost; a redelivered final message carries the same result (storage upserts it into one row)
+  for i in $(seq 1 20); do
+    v="$(ft_wait validated-responses "$FT_RUN-b$i" 1)"
+    ft_eq "b$i: one distinct final result" \
+      "$(jq -c '{llm_response, bert_score, processing_attempts, first_score}' <<<"$v" | sort -u | wc -l)" 1
+  done
+  ft_eq "crash question: one regeneration per attempt" "$(ft_msgs questions-pending "$q" | jq -r .retry_count | sort -u | tr '\n' ' ')" "1 2 "
+  # 3. stop with a savepoint and resubmit: the job resumes with its state
+  q="$FT_RUN-savepoint"
+  ft_attempt "$q" 0 "$P1" "$REF"; regenerate "$q" 1
+  flink_stop_job_with_savepoint "$FT_JOB" || ft_die "stop-with-savepoint failed"
+  ft_attempt "$q" 1 "$P2" "$REF"
+  FT_JOB="$(flink_submit --group-id "qaflow-scorejob-$FT_RUN" --starting-offsets "timestamp:$FT_START_MS" \
+    --scorer "http://127.0.0.1:$FT_SCORER_PORT" --threshold "$THRESHOLD" --max-regenerations 2)"
+  flink_wait_running "$FT_JOB" || ft_die "resubmitted job not running"
+  regenerate "$q" 2
+  ft_attempt "$q" 2 "$P3" "$REF"
+  v="$(ft_wait validated-responses "$q" 1)"
+  ft_near "first_score remembered across stop/resume" "$(jq -r .first_score <<<"$v")" "$S_P1"
+  ft_eq "savepoint question validated once" "$(ft_count validated-responses "$q")" 1
+}
+
+case "${1:-}" in
+  routing) case_routing ;;
+  scorer_outage) case_scorer_outage ;;
+  restart) case_restart ;;
+  *) echo "usage: $0 routing|scorer_outage|restart" >&2; exit 2 ;;
+esac
+ft_log "PASS ${1}"
