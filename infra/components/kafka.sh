@@ -78,7 +78,7 @@ kafka_start() {
       id="$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
       qf_info "formatting Kafka storage (cluster id $id)"
       kafka_java kafka.tools.StorageTool format --cluster-id="$id" -c "$dir/server.properties" --standalone \
-        >>"$(qf_logfile kafka)" 2>&1 || { qf_tail_log kafka; qf_die "Kafka storage format failed"; }
+        >>"$(qf_logfile kafka)" 2>&1 || { qf_die "Kafka storage format failed"; }
     fi
     qf_info "starting Kafka $(kafka_version) (KRaft) on 127.0.0.1:$QAFLOW_KAFKA_PORT, controller $QAFLOW_KAFKA_CONTROLLER_PORT"
     qf_spawn kafka java -Xms"$QAFLOW_KAFKA_HEAP" -Xmx"$QAFLOW_KAFKA_HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
@@ -86,8 +86,8 @@ kafka_start() {
       -Dlog4j2.configurationFile="$QAFLOW_ROOT/infra/kafka/log4j2.properties" \
       -cp "$libs/*" kafka.Kafka "$dir/server.properties"
   fi
-  if ! qf_wait_for "Kafka on port $QAFLOW_KAFKA_PORT" "$QAFLOW_START_TIMEOUT" kafka_ready; then
-    qf_tail_log kafka 40; qf_die "Kafka did not start"
+  if ! qf_wait_service kafka "Kafka on port $QAFLOW_KAFKA_PORT" "$QAFLOW_START_TIMEOUT" kafka_ready; then
+    qf_die "Kafka did not start"
   fi
   kafka_create_topics
 }

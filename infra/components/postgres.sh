@@ -7,14 +7,21 @@ postgres_home() {
   if [[ -s "$marker" ]]; then cat "$marker"; return; fi
   local home="$QAFLOW_VAR/data/postgres"
   mkdir -p "$home"
-  if [[ "$(id -u)" == 0 ]] && ! setpriv --reuid="$QAFLOW_PG_OS_USER" --regid="$QAFLOW_PG_OS_USER" --init-groups -- \
-      test -x "$home" 2>/dev/null; then
+  if ! postgres_home_usable "$home"; then
     home="/tmp/qaflow-pg-$(printf '%s' "$QAFLOW_VAR" | sha1sum | cut -c1-12)"
-    qf_warn "user $QAFLOW_PG_OS_USER cannot reach $QAFLOW_VAR; PostgreSQL data goes to $home"
+    qf_warn "$QAFLOW_VAR/data/postgres is unusable for the cluster (path too long or not reachable by user $QAFLOW_PG_OS_USER); PostgreSQL data goes to $home"
   fi
   mkdir -p "$home"
   printf '%s\n' "$home" >"$marker"
   printf '%s\n' "$home"
+}
+
+# postgres_home_usable DIR: the socket path (DIR/sock/.s.PGSQL.NNNNN) fits the 107 bytes of
+# sun_path, and the cluster's OS user can reach DIR.
+postgres_home_usable() {
+  ((${#1} <= 80)) || return 1
+  [[ "$(id -u)" == 0 ]] || return 0
+  setpriv --reuid="$QAFLOW_PG_OS_USER" --regid="$QAFLOW_PG_OS_USER" --init-groups -- test -x "$1" 2>/dev/null
 }
 
 # postgres_owner_cmd: the prefix that runs a command as the cluster's OS user (root cannot run PostgreSQL).
@@ -32,7 +39,11 @@ postgres_as_owner() {
 postgres_setup() {
   if [[ "$(id -u)" == 0 ]] && ! id "$QAFLOW_PG_OS_USER" >/dev/null 2>&1; then
     qf_info "creating system user $QAFLOW_PG_OS_USER (PostgreSQL refuses to run as root)"
-    useradd -r -M -U -s /usr/sbin/nologin "$QAFLOW_PG_OS_USER"
+    if getent group "$QAFLOW_PG_OS_USER" >/dev/null; then
+      useradd -r -M -g "$QAFLOW_PG_OS_USER" -s /usr/sbin/nologin "$QAFLOW_PG_OS_USER"
+    else
+      useradd -r -M -U -s /usr/sbin/nologin "$QAFLOW_PG_OS_USER"
+    fi
   fi
   [[ -x "$QAFLOW_PG_BIN/postgres" ]] || qf_die "PostgreSQL 15 not found in $QAFLOW_PG_BIN: run ./qaflow setup"
 }
@@ -62,7 +73,7 @@ postgres_init() {
   chmod 700 "$home/data"
   postgres_as_owner "$QAFLOW_PG_BIN/initdb" -D "$home/data" -U postgres -E UTF8 --locale=C.UTF-8 \
     --auth-local=trust --auth-host=scram-sha-256 --pwfile="$pw" >>"$(qf_logfile postgres)" 2>&1 \
-    || { qf_tail_log postgres; qf_die "initdb failed"; }
+    || { qf_die "initdb failed"; }
   rm -f "$pw"
 }
 
@@ -85,8 +96,8 @@ postgres_start() {
       -c max_connections=200 -c shared_buffers=128MB -c log_line_prefix='%m [%p] %q' \
       -c log_min_messages=warning -c log_min_error_statement=error
   fi
-  if ! qf_wait_for "PostgreSQL on port $QAFLOW_PG_PORT" "$QAFLOW_START_TIMEOUT" postgres_ready; then
-    qf_tail_log postgres; qf_die "PostgreSQL did not start"
+  if ! qf_wait_service postgres "PostgreSQL on port $QAFLOW_PG_PORT" "$QAFLOW_START_TIMEOUT" postgres_ready; then
+    qf_die "PostgreSQL did not start"
   fi
   postgres_bootstrap
   postgres_migrate

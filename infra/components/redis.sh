@@ -38,8 +38,8 @@ CONF
     qf_info "starting Redis on 127.0.0.1:$QAFLOW_REDIS_PORT ($QAFLOW_REDIS_POLICY, $QAFLOW_REDIS_MAXMEMORY)"
     qf_spawn redis redis-server "$dir/redis.conf"
   fi
-  if ! qf_wait_for "Redis on port $QAFLOW_REDIS_PORT" "$QAFLOW_START_TIMEOUT" redis_ready; then
-    qf_tail_log redis; qf_die "Redis did not start"
+  if ! qf_wait_service redis "Redis on port $QAFLOW_REDIS_PORT" "$QAFLOW_START_TIMEOUT" redis_ready; then
+    qf_die "Redis did not start"
   fi
   # Already running: bring the cache settings in line with the environment.
   redis_cli config set maxmemory "$QAFLOW_REDIS_MAXMEMORY" >/dev/null

@@ -22,8 +22,8 @@ storage_start() {
     qf_spawn storage "$bin" --port "$QAFLOW_STORAGE_PORT" --kafka "$(qf_kafka_bootstrap)" \
       --pg-dsn "$(qf_pg_dsn)" --redis "$(qf_redis_addr)"
   fi
-  if ! qf_wait_for "qaflow-storage /health" "$QAFLOW_START_TIMEOUT" storage_healthy; then
-    qf_tail_log storage; qf_die "qaflow-storage did not become healthy"
+  if ! qf_wait_service storage "qaflow-storage /health" "$QAFLOW_START_TIMEOUT" storage_healthy; then
+    qf_die "qaflow-storage did not become healthy"
   fi
 }
 

@@ -12,14 +12,21 @@ qf_dirs() { mkdir -p "$QAFLOW_VAR/log" "$QAFLOW_VAR/run" "$QAFLOW_VAR/data"; }
 qf_pidfile() { printf '%s/run/%s.pid' "$QAFLOW_VAR" "$1"; }
 qf_logfile() { printf '%s/log/%s.log' "$QAFLOW_VAR" "$1"; }
 
-# qf_pid NAME: print the pid recorded for NAME when that process is alive; return 1 otherwise.
+# qf_starttime PID: the process's start time (clock ticks since boot), which with the pid
+# identifies one process even after the pid number is reused.
+qf_starttime() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $20 }'; }
+
+# qf_pid NAME: print the pid recorded for NAME when that very process is alive; return 1 otherwise.
 qf_pid() {
-  local f pid
+  local f pid start
   f="$(qf_pidfile "$1")"
   [[ -s "$f" ]] || return 1
-  pid="$(head -n1 "$f" 2>/dev/null || true)"
+  { read -r pid; read -r start || true; } <"$f"
   [[ "$pid" =~ ^[0-9]+$ ]] || return 1
   kill -0 "$pid" 2>/dev/null || return 1
+  if [[ -n "${start:-}" && -r "/proc/$pid/stat" && "$(qf_starttime "$pid")" != "$start" ]]; then
+    return 1 # the pid now belongs to another process: ours is gone
+  fi
   printf '%s\n' "$pid"
 }
 
@@ -36,7 +43,16 @@ qf_spawn() {
   # whether or not setsid had to fork.
   setsid bash -c 'echo $$ >"$0.tmp" && mv "$0.tmp" "$0" && exec "$@"' "$pidf" "$@" >>"$log" 2>&1 </dev/null &
   local i
-  for ((i = 0; i < 100; i++)); do [[ -s "$pidf" ]] && return 0; sleep 0.05; done
+  for ((i = 0; i < 100; i++)); do
+    if [[ -s "$pidf" ]]; then
+      local pid start
+      pid="$(head -n1 "$pidf")"
+      start="$(qf_starttime "$pid")"
+      [[ -z "$start" ]] || printf '%s\n%s\n' "$pid" "$start" >"$pidf"
+      return 0
+    fi
+    sleep 0.05
+  done
   qf_die "could not start $name (see $log)"
 }
 
@@ -70,6 +86,26 @@ qf_wait_for() {
   while ! "$@" >/dev/null 2>&1; do
     if ((SECONDS >= deadline)); then
       qf_warn "timed out after ${timeout}s waiting for $desc"
+      return 1
+    fi
+    sleep 0.5
+  done
+}
+
+# qf_wait_service NAME DESC TIMEOUT_S CMD...: like qf_wait_for, but gives up at once (with the
+# end of NAME's log) when NAME's process has exited.
+qf_wait_service() {
+  local name="$1" desc="$2" timeout="$3"; shift 3
+  local deadline=$((SECONDS + timeout))
+  while ! "$@" >/dev/null 2>&1; do
+    if ! qf_pid "$name" >/dev/null; then
+      qf_warn "$name exited while starting"
+      qf_tail_log "$name" 30
+      return 1
+    fi
+    if ((SECONDS >= deadline)); then
+      qf_warn "timed out after ${timeout}s waiting for $desc"
+      qf_tail_log "$name" 30
       return 1
     fi
     sleep 0.5

@@ -10,6 +10,7 @@ cmd_test() {
   # A stale stack of an earlier run (crashed or interrupted) is removed first: each run starts clean.
   "$self" test-stack down --wipe >/dev/null 2>&1 || true
   trap '"$QAFLOW_ROOT/qaflow" test-stack down || true' EXIT
+  trap 'exit 130' INT TERM
   "$self" test-stack up || qf_die "the test stack did not start"
   eval "$("$self" test-stack env)"
   qf_info "running ctest in $QAFLOW_BUILD_DIR (stack: Kafka $QAFLOW_TEST_KAFKA, PG $QAFLOW_TEST_PG_DSN, Redis $QAFLOW_TEST_REDIS)"
