@@ -13,6 +13,13 @@ int fuzz_tokenizer_one(const uint8_t *data, size_t size);
 int fuzz_vocab_init(void);
 int fuzz_vocab_one(const uint8_t *data, size_t size);
 
+/* Model-file parsers (src/bertscore/safetensors.c, bert_config.c; fuzz_model.c). */
+int fuzz_safetensors_init(void);
+int fuzz_safetensors_one(const uint8_t *data, size_t size);
+
+int fuzz_bert_config_init(void);
+int fuzz_bert_config_one(const uint8_t *data, size_t size);
+
 /* Defines LLVMFuzzerInitialize / LLVMFuzzerTestOneInput for one target (libFuzzer builds). */
 #define FUZZ_LIBFUZZER_MAIN(init, one)                                        \
     int LLVMFuzzerInitialize(int *argc, char ***argv);                         \
