@@ -1,0 +1,406 @@
+/* encoder.c -- BERT forward pass: embeddings, self-attention with per-sequence masking, GELU FFN, post-LayerNorm. */
+#include "encoder.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct enc_layer {
+    float *qkv_w;        /* owned: query, key and value weights stacked, [3H x H] */
+    float *qkv_b;        /* owned: [3H] */
+    const float *ao_w, *ao_b, *ln1_w, *ln1_b;
+    const float *i_w, *i_b, *o_w, *o_b, *ln2_w, *ln2_b;
+} enc_layer;
+
+struct encoder {
+    bert_config cfg;
+    const float *word, *pos, *type, *emb_ln_w, *emb_ln_b;
+    enc_layer *layers;
+};
+
+const bert_config *encoder_config(const encoder *e)
+{
+    return &e->cfg;
+}
+
+/* Looks up prefix+name and checks its shape (d1 == 0 means a 1-D tensor). */
+static const float *enc_tensor(safetensors *st, const char *prefix, const char *name,
+                               int64_t d0, int64_t d1, char *err, size_t errlen)
+{
+    char full[256];
+    snprintf(full, sizeof full, "%s%s", prefix, name);
+    safetensors_tensor t;
+    if (safetensors_get(st, full, &t, err, errlen) != 0)
+        return NULL;
+    int ok = d1 == 0 ? (t.ndim == 1 && t.shape[0] == d0)
+                     : (t.ndim == 2 && t.shape[0] == d0 && t.shape[1] == d1);
+    if (!ok) {
+        snprintf(err, errlen, "model: tensor '%s' has shape [%lld%s%lld], expected [%lld%s%lld]",
+                 full, (long long)t.shape[0], t.ndim > 1 ? "," : "",
+                 t.ndim > 1 ? (long long)t.shape[1] : 0LL, (long long)d0, d1 ? "," : "",
+                 (long long)d1);
+        return NULL;
+    }
+    return t.data;
+}
+
+void encoder_destroy(encoder *e)
+{
+    if (!e)
+        return;
+    if (e->layers) {
+        for (int l = 0; l < e->cfg.num_hidden_layers; l++) {
+            free(e->layers[l].qkv_w);
+            free(e->layers[l].qkv_b);
+        }
+        free(e->layers);
+    }
+    free(e);
+}
+
+encoder *encoder_create(const bert_config *cfg, safetensors *st, char *err, size_t errlen)
+{
+    encoder *e = calloc(1, sizeof *e);
+    if (!e) {
+        snprintf(err, errlen, "encoder: out of memory");
+        return NULL;
+    }
+    e->cfg = *cfg;
+    const int64_t H = cfg->hidden_size, NI = cfg->intermediate_size;
+    const char *px = safetensors_has(st, "bert.embeddings.word_embeddings.weight") ? "bert." : "";
+    if (!(e->word = enc_tensor(st, px, "embeddings.word_embeddings.weight", cfg->vocab_size, H, err, errlen)) ||
+        !(e->pos = enc_tensor(st, px, "embeddings.position_embeddings.weight", cfg->max_position_embeddings, H, err, errlen)) ||
+        !(e->type = enc_tensor(st, px, "embeddings.token_type_embeddings.weight", cfg->type_vocab_size, H, err, errlen)) ||
+        !(e->emb_ln_w = enc_tensor(st, px, "embeddings.LayerNorm.weight", H, 0, err, errlen)) ||
+        !(e->emb_ln_b = enc_tensor(st, px, "embeddings.LayerNorm.bias", H, 0, err, errlen)))
+        goto fail;
+    e->layers = calloc((size_t)cfg->num_hidden_layers, sizeof *e->layers);
+    if (!e->layers) {
+        snprintf(err, errlen, "encoder: out of memory");
+        goto fail;
+    }
+    for (int l = 0; l < cfg->num_hidden_layers; l++) {
+        enc_layer *L = &e->layers[l];
+        char p[64];
+        snprintf(p, sizeof p, "%sencoder.layer.%d.", px, l);
+        static const char *qkv[3] = {"attention.self.query.", "attention.self.key.",
+                                     "attention.self.value."};
+        L->qkv_w = malloc((size_t)(3 * H * H) * sizeof(float));
+        L->qkv_b = malloc((size_t)(3 * H) * sizeof(float));
+        if (!L->qkv_w || !L->qkv_b) {
+            snprintf(err, errlen, "encoder: out of memory");
+            goto fail;
+        }
+        for (int k = 0; k < 3; k++) {
+            char n[96];
+            snprintf(n, sizeof n, "%sweight", qkv[k]);
+            const float *w = enc_tensor(st, p, n, H, H, err, errlen);
+            snprintf(n, sizeof n, "%sbias", qkv[k]);
+            const float *b = w ? enc_tensor(st, p, n, H, 0, err, errlen) : NULL;
+            if (!b)
+                goto fail;
+            memcpy(L->qkv_w + (size_t)(k * H * H), w, (size_t)(H * H) * sizeof(float));
+            memcpy(L->qkv_b + (size_t)(k * H), b, (size_t)H * sizeof(float));
+        }
+        if (!(L->ao_w = enc_tensor(st, p, "attention.output.dense.weight", H, H, err, errlen)) ||
+            !(L->ao_b = enc_tensor(st, p, "attention.output.dense.bias", H, 0, err, errlen)) ||
+            !(L->ln1_w = enc_tensor(st, p, "attention.output.LayerNorm.weight", H, 0, err, errlen)) ||
+            !(L->ln1_b = enc_tensor(st, p, "attention.output.LayerNorm.bias", H, 0, err, errlen)) ||
+            !(L->i_w = enc_tensor(st, p, "intermediate.dense.weight", NI, H, err, errlen)) ||
+            !(L->i_b = enc_tensor(st, p, "intermediate.dense.bias", NI, 0, err, errlen)) ||
+            !(L->o_w = enc_tensor(st, p, "output.dense.weight", H, NI, err, errlen)) ||
+            !(L->o_b = enc_tensor(st, p, "output.dense.bias", H, 0, err, errlen)) ||
+            !(L->ln2_w = enc_tensor(st, p, "output.LayerNorm.weight", H, 0, err, errlen)) ||
+            !(L->ln2_b = enc_tensor(st, p, "output.LayerNorm.bias", H, 0, err, errlen)))
+            goto fail;
+    }
+    return e;
+fail:
+    encoder_destroy(e);
+    return NULL;
+}
+
+/* ---- the forward pass ---- */
+
+typedef struct enc_run {
+    const encoder *e;
+    int layer, nseq, nthreads, T, maxlen;
+    const int32_t *ids;
+    const int *lens;
+    int *offs;               /* start row of each sequence */
+    float *x;                /* T x H hidden states (the caller's out) */
+    float *qkv;              /* T x 3H */
+    float *ctx;              /* T x H */
+    float *tmp;              /* T x H */
+    float *inter;            /* T x NI */
+    float *scores;           /* nthreads x maxlen x maxlen */
+    atomic_int *next_task;   /* one attention task counter per layer */
+    pthread_barrier_t barrier;
+    pthread_mutex_t gate_mu;
+    pthread_cond_t gate_cv;
+    int gate;                /* 0 wait, 1 go, 2 leave (thread creation failed) */
+} enc_run;
+
+typedef struct enc_worker {
+    enc_run *run;
+    int id;
+} enc_worker;
+
+static void enc_layernorm(float *x, int n, const float *w, const float *b, double eps)
+{
+    double mean = 0, var = 0;
+    for (int i = 0; i < n; i++)
+        mean += x[i];
+    mean /= n;
+    for (int i = 0; i < n; i++) {
+        double d = x[i] - mean;
+        var += d * d;
+    }
+    var /= n;
+    float inv = (float)(1.0 / sqrt(var + eps)), m = (float)mean;
+    for (int i = 0; i < n; i++)
+        x[i] = (x[i] - m) * inv * w[i] + b[i];
+}
+
+/* Y[rows x N] = X[rows x K] . W^T + b, W being [N x K] (a torch Linear). */
+static void enc_linear(const float *X, int rows, int K, const float *W, const float *b, int N, float *Y)
+{
+    if (rows <= 0)
+        return;
+    for (int r = 0; r < rows; r++)
+        memcpy(Y + (size_t)r * N, b, (size_t)N * sizeof(float));
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, N, K, 1.0f, X, K, W, K, 1.0f, Y, N);
+}
+
+static void enc_embed_rows(enc_run *r, int r0, int r1)
+{
+    const encoder *e = r->e;
+    const int H = e->cfg.hidden_size;
+    int s = 0;
+    while (s + 1 < r->nseq && r->offs[s + 1] <= r0)
+        s++;
+    for (int t = r0; t < r1; t++) {
+        while (s + 1 < r->nseq && r->offs[s + 1] <= t)
+            s++;
+        int p = t - r->offs[s];
+        const float *w = e->word + (size_t)r->ids[t] * H, *pe = e->pos + (size_t)p * H;
+        float *x = r->x + (size_t)t * H;
+        for (int i = 0; i < H; i++)
+            x[i] = w[i] + pe[i] + e->type[i];
+        enc_layernorm(x, H, e->emb_ln_w, e->emb_ln_b, e->cfg.layer_norm_eps);
+    }
+}
+
+static void enc_attention(enc_run *r, int l, float *S)
+{
+    const bert_config *c = &r->e->cfg;
+    const int H = c->hidden_size, nh = c->num_attention_heads, dh = H / nh, H3 = 3 * H;
+    const float scale = 1.0f / sqrtf((float)dh);
+    int ntasks = r->nseq * nh;
+    for (;;) {
+        int task = atomic_fetch_add(&r->next_task[l], 1);
+        if (task >= ntasks)
+            break;
+        int s = task / nh, h = task % nh, L = r->lens[s], o = r->offs[s];
+        const float *Q = r->qkv + (size_t)o * H3 + h * dh, *K = Q + H, *V = Q + 2 * H;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, L, L, dh, 1.0f, Q, H3, K, H3,
+                    0.0f, S, L);
+        for (int i = 0; i < L; i++) {
+            float *row = S + (size_t)i * L, mx = -INFINITY, sum = 0;
+            for (int j = 0; j < L; j++) {
+                row[j] *= scale;
+                if (row[j] > mx)
+                    mx = row[j];
+            }
+            for (int j = 0; j < L; j++) {
+                row[j] = expf(row[j] - mx);
+                sum += row[j];
+            }
+            float inv = 1.0f / sum;
+            for (int j = 0; j < L; j++)
+                row[j] *= inv;
+        }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, L, dh, L, 1.0f, S, L, V, H3,
+                    0.0f, r->ctx + (size_t)o * H + h * dh, H);
+    }
+}
+
+static void enc_ffn_rows(enc_run *r, int l, int r0, int r1)
+{
+    const bert_config *c = &r->e->cfg;
+    const enc_layer *L = &r->e->layers[l];
+    const int H = c->hidden_size, NI = c->intermediate_size, n = r1 - r0;
+    if (n <= 0)
+        return;
+    float *x = r->x + (size_t)r0 * H, *tmp = r->tmp + (size_t)r0 * H,
+          *inter = r->inter + (size_t)r0 * NI;
+    enc_linear(r->ctx + (size_t)r0 * H, n, H, L->ao_w, L->ao_b, H, tmp);
+    for (int t = 0; t < n; t++) {
+        float *a = tmp + (size_t)t * H, *xr = x + (size_t)t * H;
+        for (int i = 0; i < H; i++)
+            a[i] += xr[i];
+        enc_layernorm(a, H, L->ln1_w, L->ln1_b, c->layer_norm_eps);
+    }
+    enc_linear(tmp, n, H, L->i_w, L->i_b, NI, inter);
+    for (size_t i = 0; i < (size_t)n * NI; i++)
+        inter[i] = 0.5f * inter[i] * (1.0f + erff(inter[i] * (float)M_SQRT1_2));
+    enc_linear(inter, n, NI, L->o_w, L->o_b, H, x);
+    for (int t = 0; t < n; t++) {
+        float *xr = x + (size_t)t * H, *a = tmp + (size_t)t * H;
+        for (int i = 0; i < H; i++)
+            xr[i] += a[i];
+        enc_layernorm(xr, H, L->ln2_w, L->ln2_b, c->layer_norm_eps);
+    }
+}
+
+static void *enc_worker_main(void *arg)
+{
+    enc_worker *w = arg;
+    enc_run *r = w->run;
+    if (w->id > 0) {
+        pthread_mutex_lock(&r->gate_mu);
+        while (r->gate == 0)
+            pthread_cond_wait(&r->gate_cv, &r->gate_mu);
+        int leave = r->gate == 2;
+        pthread_mutex_unlock(&r->gate_mu);
+        if (leave)
+            return NULL;
+    }
+    const int H = r->e->cfg.hidden_size;
+    int r0 = (int)((long long)r->T * w->id / r->nthreads);
+    int r1 = (int)((long long)r->T * (w->id + 1) / r->nthreads);
+    float *S = r->scores + (size_t)w->id * r->maxlen * r->maxlen;
+    enc_embed_rows(r, r0, r1);
+    for (int l = 0; l < r->layer; l++) {
+        const enc_layer *L = &r->e->layers[l];
+        if (r1 > r0)
+            enc_linear(r->x + (size_t)r0 * H, r1 - r0, H, L->qkv_w, L->qkv_b, 3 * H,
+                       r->qkv + (size_t)r0 * 3 * H);
+        pthread_barrier_wait(&r->barrier);
+        enc_attention(r, l, S);
+        pthread_barrier_wait(&r->barrier);
+        enc_ffn_rows(r, l, r0, r1);
+        /* the next layer's QKV only reads this thread's own rows; attention waits above */
+    }
+    return NULL;
+}
+
+int encoder_run(const encoder *e, int layer, const int32_t *ids, const int *lens, int nseq,
+                int threads, float *out, char *err, size_t errlen)
+{
+    const bert_config *c = &e->cfg;
+    if (layer < 0 || layer > c->num_hidden_layers) {
+        snprintf(err, errlen, "encoder: layer %d out of range 0..%d", layer, c->num_hidden_layers);
+        return -1;
+    }
+    if (nseq <= 0)
+        return 0;
+    enc_run r;
+    memset(&r, 0, sizeof r);
+    r.e = e;
+    r.layer = layer;
+    r.nseq = nseq;
+    r.ids = ids;
+    r.lens = lens;
+    r.x = out;
+    r.offs = malloc((size_t)nseq * sizeof(int));
+    if (!r.offs) {
+        snprintf(err, errlen, "encoder: out of memory");
+        return -1;
+    }
+    long long T = 0;
+    for (int s = 0; s < nseq; s++) {
+        if (lens[s] <= 0 || lens[s] > c->max_position_embeddings) {
+            snprintf(err, errlen, "encoder: sequence %d has %d tokens (allowed 1..%d)", s, lens[s],
+                     c->max_position_embeddings);
+            free(r.offs);
+            return -1;
+        }
+        r.offs[s] = (int)T;
+        T += lens[s];
+        if (lens[s] > r.maxlen)
+            r.maxlen = lens[s];
+        if (T > (1 << 24)) {
+            snprintf(err, errlen, "encoder: batch too large (%lld tokens)", T);
+            free(r.offs);
+            return -1;
+        }
+    }
+    for (long long t = 0; t < T; t++)
+        if (ids[t] < 0 || ids[t] >= c->vocab_size) {
+            snprintf(err, errlen, "encoder: token id %d out of vocabulary (size %d)", ids[t], c->vocab_size);
+            free(r.offs);
+            return -1;
+        }
+    r.T = (int)T;
+    r.nthreads = threads < 1 ? 1 : threads > 64 ? 64 : threads;
+    if (r.nthreads > r.T)
+        r.nthreads = r.T;
+    const size_t H = (size_t)c->hidden_size, NI = (size_t)c->intermediate_size;
+    int rc = -1;
+    enc_worker *workers = NULL;
+    pthread_t *tids = NULL;
+    if (layer > 0) {
+        r.qkv = malloc((size_t)T * 3 * H * sizeof(float));
+        r.ctx = malloc((size_t)T * H * sizeof(float));
+        r.tmp = malloc((size_t)T * H * sizeof(float));
+        r.inter = malloc((size_t)T * NI * sizeof(float));
+        r.scores = malloc((size_t)r.nthreads * r.maxlen * r.maxlen * sizeof(float));
+        r.next_task = calloc((size_t)layer, sizeof(atomic_int));
+        if (!r.qkv || !r.ctx || !r.tmp || !r.inter || !r.scores || !r.next_task) {
+            snprintf(err, errlen, "encoder: out of memory for %lld tokens", T);
+            goto out;
+        }
+        for (int l = 0; l < layer; l++)
+            atomic_init(&r.next_task[l], 0);
+    }
+    workers = calloc((size_t)r.nthreads, sizeof *workers);
+    tids = calloc((size_t)r.nthreads, sizeof *tids);
+    if (!workers || !tids) {
+        snprintf(err, errlen, "encoder: out of memory");
+        goto out;
+    }
+    /* Workers wait at a gate until every thread exists: if one cannot be created, the
+     * others are told to leave and the whole pass runs on this thread alone. */
+    pthread_mutex_init(&r.gate_mu, NULL);
+    pthread_cond_init(&r.gate_cv, NULL);
+    for (int i = 0; i < r.nthreads; i++) {
+        workers[i].run = &r;
+        workers[i].id = i;
+    }
+    int started = 0;
+    for (int i = 1; i < r.nthreads; i++) {
+        if (pthread_create(&tids[i], NULL, enc_worker_main, &workers[i]) != 0)
+            break;
+        started++;
+    }
+    if (started != r.nthreads - 1)
+        r.nthreads = 1;
+    pthread_barrier_init(&r.barrier, NULL, (unsigned)r.nthreads);
+    pthread_mutex_lock(&r.gate_mu);
+    r.gate = started == r.nthreads - 1 ? 1 : 2;
+    pthread_cond_broadcast(&r.gate_cv);
+    pthread_mutex_unlock(&r.gate_mu);
+    enc_worker_main(&workers[0]);
+    for (int i = 1; i <= started; i++)
+        pthread_join(tids[i], NULL);
+    pthread_barrier_destroy(&r.barrier);
+    pthread_cond_destroy(&r.gate_cv);
+    pthread_mutex_destroy(&r.gate_mu);
+    rc = 0;
+out:
+    free(workers);
+    free(tids);
+    free(r.offs);
+    free(r.qkv);
+    free(r.ctx);
+    free(r.tmp);
+    free(r.inter);
+    free(r.scores);
+    free(r.next_task);
+    return rc;
+}
