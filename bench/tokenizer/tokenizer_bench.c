@@ -83,6 +83,21 @@ static int bench_load(const char *path, bench_texts *b)
     return rc;
 }
 
+/* Peak resident set of this process (VmHWM, not inherited across fork+exec), in KiB. */
+static long bench_peak_rss_kb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = -1;
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, "VmHWM: %ld kB", &kb) == 1)
+            break;
+    fclose(f);
+    return kb;
+}
+
 static double bench_now(void)
 {
     struct timespec ts;
@@ -171,9 +186,9 @@ int main(int argc, char **argv)
         double texts = (double)b.n * repeat;
         printf("{\"impl\":\"qaflow-c\",\"texts\":%zu,\"repeat\":%d,\"seconds\":%.4f,"
                "\"texts_per_s\":%.1f,\"tokens_per_s\":%.1f,\"mb_per_s\":%.2f,"
-               "\"us_per_text\":%.2f,\"vocab_load_ms\":%.2f}\n",
+               "\"us_per_text\":%.2f,\"vocab_load_ms\":%.2f,\"peak_rss_kb\":%ld}\n",
                b.n, repeat, secs, texts / secs, (double)tokens / secs,
-               (double)b.bytes * repeat / secs / 1e6, secs / texts * 1e6, t_load * 1e3);
+               (double)b.bytes * repeat / secs / 1e6, secs / texts * 1e6, t_load * 1e3, bench_peak_rss_kb());
     }
     free(ids);
     bench_texts_free(&b);

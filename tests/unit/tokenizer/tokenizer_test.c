@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "tokenizer.h"
+#include "tokenizer_model.h"
 
 #define MAX_IDS 512
 
@@ -373,21 +374,62 @@ static void test_threads(const tokenizer *t, const fixture *f)
     CHECK(bad == 0, "%d mismatches when encoding from 4 threads", bad);
 }
 
-/* do_lower_case from tokenizer_config.json, as the scorer reads it. */
-static int read_lower_case(const char *model_dir)
+/* tokenizer_config.json handling: defaults, unsupported settings refused with a reason. */
+static void test_model_config(const char *model_dir)
 {
-    char path[1024];
-    snprintf(path, sizeof(path), "%s/tokenizer_config.json", model_dir);
-    json_error_t jerr;
-    json_t *o = json_load_file(path, 0, &jerr);
-    if (!o) {
-        fprintf(stderr, "FAIL: cannot read %s: %s\n", path, jerr.text);
-        return -1;
+    tokenizer_model_config cfg;
+    char err[256];
+    CHECK(tokenizer_model_config_read(model_dir, &cfg, err, sizeof(err)) == 0, "%s", err);
+    CHECK(cfg.do_lower_case == 1 && cfg.model_max_length == 512,
+          "all-MiniLM-L6-v2: do_lower_case %d, model_max_length %lld", cfg.do_lower_case,
+          cfg.model_max_length);
+
+    char dir[] = "/tmp/qaflow-tokcfg-XXXXXX";
+    if (!mkdtemp(dir)) {
+        CHECK(0, "mkdtemp");
+        return;
     }
-    json_t *v = json_object_get(o, "do_lower_case");
-    int lower = v ? json_is_true(v) : 1;
-    json_decref(o);
-    return lower;
+    char path[512];
+    snprintf(path, sizeof(path), "%s/tokenizer_config.json", dir);
+    CHECK(tokenizer_model_config_read(dir, &cfg, err, sizeof(err)) == 0 &&
+              cfg.do_lower_case == 1 && cfg.model_max_length == -1,
+          "missing tokenizer_config.json must give the defaults");
+    static const struct {
+        const char *json;
+        int ok, lower;
+        const char *why;
+    } cases[] = {
+        {"{\"do_lower_case\": false, \"model_max_length\": 1000000000000000019884624838656}", 1, 0, ""},
+        {"{\"do_lower_case\": true, \"strip_accents\": null}", 1, 1, ""},
+        {"{\"do_lower_case\": true, \"strip_accents\": false}", 0, 0, "strip_accents"},
+        {"{\"tokenize_chinese_chars\": false}", 0, 0, "tokenize_chinese_chars"},
+        {"{\"tokenizer_class\": \"XLMRobertaTokenizer\"}", 0, 0, "XLMRobertaTokenizer"},
+        {"{\"do_lower_case\": \"yes\"}", 0, 0, "non-boolean"},
+        {"[1, 2]", 0, 0, "object"},
+        {"{\"do_lower_case\": tru", 0, 0, ""},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        FILE *f = fopen(path, "w");
+        fputs(cases[i].json, f);
+        fclose(f);
+        err[0] = 0;
+        int rc = tokenizer_model_config_read(dir, &cfg, err, sizeof(err));
+        if (cases[i].ok)
+            CHECK(rc == 0 && cfg.do_lower_case == cases[i].lower && cfg.model_max_length == -1,
+                  "config %s: rc %d lower %d max %lld (%s)", cases[i].json, rc, cfg.do_lower_case,
+                  cfg.model_max_length, err);
+        else
+            CHECK(rc == -1 && err[0] && strstr(err, cases[i].why), "config %s must fail: %s",
+                  cases[i].json, err);
+    }
+    unlink(path);
+    rmdir(dir);
+
+    tokenizer *t = tokenizer_create_for_model(model_dir, &cfg, err, sizeof(err));
+    CHECK(t != NULL && tokenizer_do_lower_case(t) == 1, "tokenizer_create_for_model: %s", err);
+    tokenizer_destroy(t);
+    t = tokenizer_create_for_model("/nonexistent-model-dir", NULL, err, sizeof(err));
+    CHECK(t == NULL && strstr(err, "/nonexistent-model-dir/vocab.txt"), "missing dir: %s", err);
 }
 
 int main(int argc, char **argv)
@@ -399,19 +441,20 @@ int main(int argc, char **argv)
     const char *model_dir = getenv("QAFLOW_MODEL_DIR");
     if (!model_dir || !*model_dir)
         model_dir = "var/models/all-MiniLM-L6-v2";
-    char vocab[1024];
+    char vocab[1024], err[256];
     snprintf(vocab, sizeof(vocab), "%s/vocab.txt", model_dir);
     if (access(vocab, R_OK) != 0) {
         fprintf(stderr, "FAIL: model vocab %s not found: install the model with infra/models.sh "
                         "(or set QAFLOW_MODEL_DIR)\n", vocab);
         return 1;
     }
-    int lower = read_lower_case(model_dir);
-    if (lower < 0)
+    tokenizer_model_config mcfg;
+    if (tokenizer_model_config_read(model_dir, &mcfg, err, sizeof(err)) < 0) {
+        fprintf(stderr, "FAIL: %s\n", err);
         return 1;
-    CHECK(lower == 1, "all-MiniLM-L6-v2 is uncased: do_lower_case should be true");
+    }
+    int lower = mcfg.do_lower_case;
 
-    char err[256];
     tokenizer *t = tokenizer_create(vocab, lower, err, sizeof(err));
     tokenizer *tc = tokenizer_create(vocab, 0, err, sizeof(err));
     if (!t || !tc) {
@@ -434,6 +477,7 @@ int main(int argc, char **argv)
     test_edge_cases(t);
     test_vocab_files();
     test_threads(t, &f);
+    test_model_config(model_dir);
 
     fixture_free(&f);
     fixture_free(&fc);
