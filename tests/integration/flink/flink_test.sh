@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/integration/flink/flink_test.sh: ScoreJob end to end on a real Flink cluster, real Kafka and the real qaflow-scorer.
-# usage: flink_test.sh routing|scorer_outage|restart   (environment from ./qaflow test-stack env)
+# usage: flink_test.sh routing|scorer_outage|restart|pipeline   (environment from ./qaflow test-stack env)
 set -euo pipefail
 # shellcheck source=/dev/null
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -150,8 +150,13 @@ case_restart() {
   ft_log "killed the TaskManager (pid $tm)"
   for i in $(seq 11 20); do ft_attempt "$FT_RUN-b$i" 0 "$GOOD" "$REF"; done
   flink_cluster_start
+  local deadline=$((SECONDS + 180))
+  until [[ "$(curl -fsS --max-time 5 "$(flink_url)/jobs/$FT_JOB/checkpoints" | jq -r '.latest.restored.id // empty')" ]]; do
+    ((SECONDS < deadline)) || ft_die "the job did not restore from a checkpoint"
+    sleep 1
+  done
   flink_wait_running "$FT_JOB" || ft_die "job did not recover"
-  ft_log "job recovered from its checkpoint"
+  ft_log "ok  job restored from checkpoint $(curl -fsS "$(flink_url)/jobs/$FT_JOB/checkpoints" | jq -r .latest.restored.id)"
   ft_attempt "$q" 1 "$P2" "$REF"; regenerate "$q" 2
   ft_attempt "$q" 2 "$P3" "$REF"
   v="$(ft_wait validated-responses "$q" 1)"
@@ -180,10 +185,100 @@ case_restart() {
   ft_eq "savepoint question validated once" "$(ft_count validated-responses "$q")" 1
 }
 
+# pg SQL: one value from the test stack's PostgreSQL.
+pg() { psql "$QAFLOW_TEST_PG_DSN" -XAtq -v ON_ERROR_STOP=1 -c "$1"; }
+
+# ask TEXT: POST /query to the storage service; prints the question_id.
+ask() {
+  local body res
+  body="$(jq -cn --arg q "$1" --arg a "$REF" '{question_text: $q, original_answer: $a}')"
+  res="$(curl -sS --max-time 30 -H 'Content-Type: application/json' -d "$body" "http://127.0.0.1:$FT_STORAGE_PORT/query")"
+  jq -er '.question_id' <<<"$res" || ft_die "POST /query: $res"
+}
+
+# script MATCH RESPONSES_JSON: scripted answers of the LLM stub for prompts containing MATCH.
+script() {
+  curl -fsS --max-time 10 -H 'Content-Type: application/json' \
+    -d "$(jq -cn --arg m "$1" --argjson r "$2" '{match: $m, responses: $r}')" \
+    "http://127.0.0.1:$FT_STUB_PORT/admin/script" >/dev/null || ft_die "stub script"
+}
+
+# wait_status QID STATUS: GET /status/QID until it reports STATUS.
+wait_status() {
+  local deadline=$((SECONDS + 240)) s
+  while :; do
+    s="$(curl -sS --max-time 10 "http://127.0.0.1:$FT_STORAGE_PORT/status/$1" | jq -r '.status // empty')" || true
+    [[ "$s" == "$2" ]] && { ft_log "ok  $1 is $2"; return 0; }
+    ((SECONDS < deadline)) || ft_die "$1 not $2 after 240 s (last: $s)"
+    sleep 1
+  done
+}
+
+case_pipeline() {
+  ft_init pipeline
+  local stub storage worker
+  stub="$(ft_bin qaflow-llm-stub)"; storage="$(ft_bin qaflow-storage)"; worker="$(ft_bin qaflow-llm-worker)"
+  [[ -n "${QAFLOW_TEST_PG_DSN:-}" && -n "${QAFLOW_TEST_REDIS:-}" ]] || ft_die "QAFLOW_TEST_PG_DSN/QAFLOW_TEST_REDIS not set"
+  ft_scorer_start scorer "$FT_SCORER_PORT"
+  scores "$FT_SCORER_PORT"
+  qf_spawn llm-stub "$stub" --port "$FT_STUB_PORT"
+  qf_wait_for "llm stub" 60 qf_http_ok "http://127.0.0.1:$FT_STUB_PORT/health" || ft_die "stub did not start"
+  qf_spawn storage "$storage" --port "$FT_STORAGE_PORT" --kafka "$FT_K" --pg-dsn "$QAFLOW_TEST_PG_DSN" \
+    --redis "$QAFLOW_TEST_REDIS" --group "qaflow-storage-$FT_RUN"
+  qf_wait_for "storage" 60 qf_http_ok "http://127.0.0.1:$FT_STORAGE_PORT/health" || ft_die "storage did not start"
+  qf_spawn llm-worker "$worker" --brokers "$FT_K" --group "qaflow-llm-workers-$FT_RUN" --backend ollama \
+    --llm-url "http://127.0.0.1:$FT_STUB_PORT" --metrics-port "$FT_WORKER_PORT"
+  qf_wait_for "llm worker" 60 qf_http_ok "http://127.0.0.1:$FT_WORKER_PORT/health" || ft_die "worker did not start"
+  ft_cluster_and_job --scorer "http://127.0.0.1:$FT_SCORER_PORT" --threshold "$THRESHOLD" --max-regenerations 2
+
+  local tg="$FT_RUN good: which city is the capital of France?"
+  local tb="$FT_RUN better: what is the capital city of France?"
+  local tp="$FT_RUN poor: name the capital of France."
+  local tf="$FT_RUN fatal: where does the French government sit?"
+  script "$FT_RUN good:" "$(jq -cn --arg a "$GOOD" '[{status: 200, answer: $a}]')"
+  script "$FT_RUN better:" "$(jq -cn --arg a "$P1" --arg b "$BETTER" '[{status: 200, answer: $a}, {status: 200, answer: $b}]')"
+  script "$FT_RUN poor:" "$(jq -cn --arg a "$P1" --arg b "$P2" --arg c "$P3" \
+    '[{status: 200, answer: $a}, {status: 200, answer: $b}, {status: 200, answer: $c}]')"
+  script "$FT_RUN fatal:" '[{"status": 404}]'
+  local qg qb qp qf
+  qg="$(ask "$tg")"; qb="$(ask "$tb")"; qp="$(ask "$tp")"; qf="$(ask "$tf")"
+  wait_status "$qg" completed; wait_status "$qb" completed; wait_status "$qp" completed; wait_status "$qf" failed
+
+  ft_eq "good: attempts" "$(pg "SELECT processing_attempts FROM responses WHERE question_id = '$qg'")" 1
+  ft_eq "good: not below threshold" "$(pg "SELECT accepted_below_threshold FROM responses WHERE question_id = '$qg'")" f
+  ft_near "good: bert_score" "$(pg "SELECT bert_score FROM responses WHERE question_id = '$qg'")" "$S_GOOD"
+  ft_eq "better: attempts" "$(pg "SELECT processing_attempts FROM responses WHERE question_id = '$qb'")" 2
+  ft_near "better: first_score" "$(pg "SELECT first_score FROM responses WHERE question_id = '$qb'")" "$S_P1"
+  ft_near "better: bert_score" "$(pg "SELECT bert_score FROM responses WHERE question_id = '$qb'")" "$S_BETTER"
+  ft_eq "better: response" "$(pg "SELECT llm_response FROM responses WHERE question_id = '$qb'")" "$BETTER"
+  ft_eq "poor: attempts" "$(pg "SELECT processing_attempts FROM responses WHERE question_id = '$qp'")" 3
+  ft_eq "poor: below threshold" "$(pg "SELECT accepted_below_threshold FROM responses WHERE question_id = '$qp'")" t
+  ft_eq "poor: best response kept" "$(pg "SELECT llm_response FROM responses WHERE question_id = '$qp'")" "$BEST_TEXT"
+  ft_eq "attempts rows (1 + 2 + 3)" "$(pg "SELECT count(*) FROM attempts WHERE question_id IN ('$qg','$qb','$qp')")" 6
+  ft_eq "low_quality attempts (1 + 3)" \
+    "$(pg "SELECT count(*) FROM attempts WHERE question_id IN ('$qb','$qp') AND outcome = 'low_quality'")" 4
+  ft_near "first attempt score kept" "$(pg "SELECT bert_score FROM attempts WHERE question_id = '$qb' AND attempt_no = 1")" "$S_P1"
+  ft_eq "questions completed" "$(pg "SELECT count(*) FROM questions WHERE question_id IN ('$qg','$qb','$qp') AND status = 'completed'")" 3
+  ft_eq "question failed" "$(pg "SELECT status FROM questions WHERE question_id = '$qf'")" failed
+  ft_eq "llm_errors fatal row" "$(pg "SELECT count(*) > 0 FROM llm_errors WHERE question_id = '$qf' AND error_type = 'fatal'")" t
+  ft_eq "processing_metrics stages of the regenerated question" \
+    "$(pg "SELECT count(DISTINCT stage) >= 3 FROM processing_metrics WHERE question_id = '$qb'")" t
+  ft_eq "processing_metrics has scoring" \
+    "$(pg "SELECT count(*) > 0 FROM processing_metrics WHERE question_id = '$qb' AND stage = 'scoring'")" t
+  ft_near "regeneration_analysis improvement" \
+    "$(pg "SELECT score_improvement FROM regeneration_analysis WHERE question_id = '$qb'")" \
+    "$(awk -v a="$S_BETTER" -v b="$S_P1" 'BEGIN { printf "%.9f", a - b }')"
+  ft_eq "error_distribution has rows" "$(pg "SELECT count(*) > 0 FROM error_distribution")" t
+  ft_eq "latency_by_stage has rows" "$(pg "SELECT count(*) > 0 FROM latency_by_stage")" t
+  ft_eq "one response row per question" \
+    "$(pg "SELECT count(*) FROM responses WHERE question_id IN ('$qg','$qb','$qp')")" 3
+}
+
 case "${1:-}" in
   routing) case_routing ;;
   scorer_outage) case_scorer_outage ;;
   restart) case_restart ;;
-  *) echo "usage: $0 routing|scorer_outage|restart" >&2; exit 2 ;;
+  pipeline) case_pipeline ;;
+  *) echo "usage: $0 routing|scorer_outage|restart|pipeline" >&2; exit 2 ;;
 esac
 ft_log "PASS ${1}"
