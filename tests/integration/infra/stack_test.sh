@@ -146,7 +146,7 @@ case_postgres() {
   check_eq "it listens on 127.0.0.1 only" 127.0.0.1 "$(psql -X -tA "$QAFLOW_TEST_PG_DSN" -c 'SHOW listen_addresses')"
   if [[ -n "${QAFLOW_TEST_VAR:-}" && -s "$QAFLOW_TEST_VAR/run/postgres.pid" ]]; then
     local owner
-    owner="$(ps -o user= -p "$(cat "$QAFLOW_TEST_VAR/run/postgres.pid")" | tr -d ' ')"
+    owner="$(ps -o user= -p "$(head -n1 "$QAFLOW_TEST_VAR/run/postgres.pid")" | tr -d ' ')"
     check "the postmaster runs as a non-root user ($owner)" test -n "$owner" -a "$owner" != root
   fi
   local f files=0 recorded
