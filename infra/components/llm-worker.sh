@@ -1,0 +1,62 @@
+# infra/components/llm-worker.sh: runs QAFLOW_LLM_WORKERS replicas of qaflow-llm-worker (one consumer group).
+#
+# Replica i is process "llm-worker-i" (log $QAFLOW_VAR/log/llm-worker-i.log, pid in run/), with
+# /health and /metrics on QAFLOW_LLM_WORKER_METRICS_PORT + i - 1 (5011, 5012, ...). The LLM comes
+# from the llm component ($QAFLOW_VAR/run/llm.env: QAFLOW_LLM_BACKEND, QAFLOW_LLM_URL,
+# QAFLOW_LLM_MODEL, QAFLOW_LLM_OPENAI_ENDPOINT); every other worker setting can be given as its
+# environment variable (see qaflow-llm-worker --help), e.g. QAFLOW_LLM_CONCURRENCY.
+
+: "${QAFLOW_LLM_WORKERS:=2}"
+: "${QAFLOW_LLM_WORKER_METRICS_PORT:=5011}"
+
+llmw_bin() { printf '%s/qaflow-llm-worker' "$QAFLOW_BIN_DIR"; }
+llmw_port() { printf '%s' $((QAFLOW_LLM_WORKER_METRICS_PORT + $1 - 1)); }
+llmw_healthy() { qf_http_ok "http://127.0.0.1:$(llmw_port "$1")/health"; }
+
+# llmw_replicas: 1..N, plus any higher replica still running from an earlier, larger setting.
+llmw_replicas() {
+  local i=1 n=$QAFLOW_LLM_WORKERS
+  while ((i <= n)) || qf_pid "llm-worker-$i" >/dev/null; do echo "$i"; i=$((i + 1)); done
+}
+
+llm-worker_setup() { :; } # built by the CMake tree (./qaflow build)
+
+llm-worker_start() {
+  local bin; bin="$(llmw_bin)"
+  if [[ ! -x "$bin" ]]; then
+    qf_die "qaflow-llm-worker not built ($bin): run ./qaflow setup (or ./qaflow build)"
+  fi
+  [[ "$QAFLOW_LLM_WORKERS" =~ ^[1-9][0-9]*$ ]] || qf_die "QAFLOW_LLM_WORKERS must be a positive integer"
+  local envf="$QAFLOW_VAR/run/llm.env"
+  # shellcheck source=/dev/null
+  [[ -f "$envf" ]] && source "$envf"
+  [[ -n "${QAFLOW_LLM_URL:-}" ]] || qf_warn "llm-worker: no QAFLOW_LLM_URL (llm component not started?): using the worker's default"
+  local i port
+  for ((i = 1; i <= QAFLOW_LLM_WORKERS; i++)); do
+    qf_pid "llm-worker-$i" >/dev/null && continue
+    port="$(llmw_port "$i")"
+    qf_port_open "$port" && qf_die "port $port is already taken (set QAFLOW_LLM_WORKER_METRICS_PORT)"
+    qf_info "starting qaflow-llm-worker #$i (backend ${QAFLOW_LLM_BACKEND:-ollama}, ${QAFLOW_LLM_URL:-default URL}, metrics :$port)"
+    qf_spawn "llm-worker-$i" "$bin" --brokers "$(qf_kafka_bootstrap)" --metrics-port "$port" \
+      --client-id "qaflow-llm-worker-$i"
+  done
+  for ((i = 1; i <= QAFLOW_LLM_WORKERS; i++)); do
+    qf_wait_service "llm-worker-$i" "qaflow-llm-worker #$i /health" "$QAFLOW_START_TIMEOUT" llmw_healthy "$i" ||
+      qf_die "qaflow-llm-worker #$i did not become healthy"
+  done
+}
+
+llm-worker_stop() {
+  local i
+  for i in $(llmw_replicas); do qf_stop "llm-worker-$i" 40; done
+}
+
+# llm-worker_status: one line `up|down ports pids`; up only when every replica runs.
+llm-worker_status() {
+  local i pid state=up ports="" pids=""
+  for ((i = 1; i <= QAFLOW_LLM_WORKERS; i++)); do
+    ports+="${ports:+,}$(llmw_port "$i")"
+    if pid="$(qf_pid "llm-worker-$i")"; then pids+="${pids:+,}$pid"; else pids+="${pids:+,}-"; state=down; fi
+  done
+  printf '%s %s %s\n' "$state" "$ports" "$pids"
+}
