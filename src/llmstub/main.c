@@ -44,7 +44,7 @@ static const config_entry stub_settings[] = {
      "model name listed by /api/tags and /v1/models and reported when a request names none"},
     {"hang-max-ms", "QAFLOW_LLMSTUB_HANG_MAX_MS", NULL, CONFIG_INT, "0", 0, 86400000,
      "close a held connection after this long (0: hold until the client leaves)"},
-    {"request-log", "QAFLOW_LLMSTUB_REQUEST_LOG", NULL, CONFIG_INT, "100000", 1, 10000000,
+    {"request-log", "QAFLOW_LLMSTUB_REQUEST_LOG", NULL, CONFIG_INT, "50000", 1, 10000000,
      "requests kept for GET /admin/requests (oldest dropped first)"},
     {"max-body", "QAFLOW_LLMSTUB_MAX_BODY", NULL, CONFIG_INT, "1048576", 1024, 268435456,
      "largest request body in bytes (413 above)"},

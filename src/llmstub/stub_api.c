@@ -44,7 +44,8 @@ static int buf_add(api_buf *b, const char *s, size_t len)
         b->s = ns;
         b->cap = cap;
     }
-    memcpy(b->s + b->n, s, len);
+    if (len > 0)
+        memcpy(b->s + b->n, s, len);
     b->n += len;
     b->s[b->n] = '\0';
     return 0;

@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""bench.py -- answers/s and tokens/s of an OpenAI-compatible LLM server (llama-server) on qaflow's prompt.
+
+Sends questions from dataset/sample.csv to POST /v1/completions with the llm-worker's default few-shot
+prompt, `concurrency` requests at a time, and prints one JSON line with throughput and latency figures.
+Standard library only.
+"""
+import argparse
+import csv
+import json
+import statistics
+import sys
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+# The same few-shot completion prompt as src/llm/prompt.c's default template.
+PROMPT = (
+    "Answer each question with a short, factual answer of one or two sentences.\n"
+    "\n"
+    "Question: What is the capital of France?\n"
+    "Answer: Paris is the capital of France.\n"
+    "\n"
+    "Question: Why do we have seasons?\n"
+    "Answer: Seasons happen because the Earth's axis is tilted, so each hemisphere "
+    "gets more direct sunlight during part of the year.\n"
+    "\n"
+    "Question: How can I get better sleep?\n"
+    "Answer: Keep a regular schedule, avoid caffeine and screens before bed, and keep "
+    "your bedroom dark and quiet.\n"
+    "\n"
+    "Question: {question}\n"
+    "Answer:"
+)
+
+
+def load_questions(path, n):
+    out = []
+    with open(path, newline="", encoding="utf-8") as f:
+        for row in csv.reader(f):
+            if len(row) >= 2 and row[1].strip():
+                out.append(row[1].strip())
+            if len(out) >= n:
+                break
+    return out
+
+
+def ask(url, model, question, seed, max_tokens, timeout):
+    body = json.dumps({
+        "model": model, "prompt": PROMPT.replace("{question}", question),
+        "max_tokens": max_tokens, "temperature": 0.7, "seed": seed, "stop": ["\nQuestion:"],
+    }).encode()
+    req = urllib.request.Request(url + "/v1/completions", data=body,
+                                 headers={"Content-Type": "application/json"})
+    t0 = time.monotonic()
+    with urllib.request.urlopen(req, timeout=timeout) as r:
+        reply = json.load(r)
+    dt = time.monotonic() - t0
+    usage = reply.get("usage", {})
+    timings = reply.get("timings", {})
+    text = reply["choices"][0].get("text", "")
+    return {
+        "seconds": dt,
+        "prompt_tokens": usage.get("prompt_tokens", 0),
+        "completion_tokens": usage.get("completion_tokens", 0),
+        "gen_tps": timings.get("predicted_per_second"),
+        "prompt_tps": timings.get("prompt_per_second"),
+        "empty": not text.strip(),
+        "answer": text.strip(),
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--url", default="http://127.0.0.1:8090")
+    ap.add_argument("--model", default="gemma-3-270m")
+    ap.add_argument("--questions", default="dataset/sample.csv")
+    ap.add_argument("-n", type=int, default=20, help="questions to send")
+    ap.add_argument("-c", "--concurrency", type=int, default=1)
+    ap.add_argument("--max-tokens", type=int, default=128)
+    ap.add_argument("--timeout", type=float, default=600)
+    ap.add_argument("--show", type=int, default=2, help="answers to print on stderr")
+    a = ap.parse_args()
+
+    qs = load_questions(a.questions, a.n)
+    if not qs:
+        sys.exit("no questions in " + a.questions)
+    ask(a.url, a.model, "What is water?", 1, 8, a.timeout)  # warm-up, not measured
+    t0 = time.monotonic()
+    with ThreadPoolExecutor(max_workers=a.concurrency) as ex:
+        res = list(ex.map(lambda iq: ask(a.url, a.model, iq[1], 1000 + iq[0], a.max_tokens, a.timeout),
+                          enumerate(qs)))
+    wall = time.monotonic() - t0
+    for q, r in list(zip(qs, res))[: a.show]:
+        print(f"Q: {q}\nA: {r['answer']}\n", file=sys.stderr)
+    lat = sorted(r["seconds"] for r in res)
+    comp = sum(r["completion_tokens"] for r in res)
+    prompt = sum(r["prompt_tokens"] for r in res)
+    gen = [r["gen_tps"] for r in res if r["gen_tps"]]
+    ptps = [r["prompt_tps"] for r in res if r["prompt_tps"]]
+    print(json.dumps({
+        "questions": len(res), "concurrency": a.concurrency, "max_tokens": a.max_tokens,
+        "wall_s": round(wall, 2),
+        "answers_per_s": round(len(res) / wall, 3),
+        "completion_tokens_per_s": round(comp / wall, 1),
+        "prompt_tokens_per_s": round(prompt / wall, 1),
+        "mean_completion_tokens": round(comp / len(res), 1),
+        "mean_prompt_tokens": round(prompt / len(res), 1),
+        "server_gen_tokens_per_s_mean": round(statistics.mean(gen), 1) if gen else None,
+        "server_prompt_tokens_per_s_mean": round(statistics.mean(ptps), 1) if ptps else None,
+        "latency_p50_s": round(lat[len(lat) // 2], 2),
+        "latency_max_s": round(lat[-1], 2),
+        "empty_answers": sum(r["empty"] for r in res),
+    }))
+
+
+if __name__ == "__main__":
+    main()
