@@ -3,9 +3,11 @@
 kafka_version() { sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$QAFLOW_ROOT/infra/kafka/pom.xml"; }
 kafka_libs() { printf '%s/kafka-%s/libs' "$QAFLOW_CACHE" "$(kafka_version)"; }
 
-# kafka_setup: fetch the broker, tools and log4j2 jars from Maven Central into the shared cache (once).
+# kafka_setup: fetch the broker, tools and log4j2 jars from Maven Central into the shared cache (once),
+# and compile the topic admin client.
 kafka_setup() {
   local libs; libs="$(kafka_libs)"
+  kafka_topics_tool >/dev/null
   [[ -f "$libs/.complete" ]] && return 0
   command -v mvn >/dev/null || qf_die "maven not found: run ./qaflow setup"
   qf_info "fetching Kafka $(kafka_version) jars from Maven Central into $libs (first time only)"
@@ -92,27 +94,31 @@ kafka_start() {
   kafka_create_topics
 }
 
-# kafka_topic_partitions: print "topic partitions" for every topic the broker has.
-kafka_topic_partitions() {
-  kcat -L -J -b "$(kafka_bootstrap)" -m 10 | jq -r '.topics[] | "\(.topic) \(.partitions | length)"'
+# kafka_topics_tool: path of the small C admin client (infra/kafka/topics.c), compiled once per
+# source version into the cache.
+kafka_topics_tool() {
+  local src="$QAFLOW_ROOT/infra/kafka/topics.c" bin
+  bin="$QAFLOW_CACHE/tools/qaflow-kafka-topics-$(sha256sum "$src" | cut -c1-12)"
+  if [[ ! -x "$bin" ]]; then
+    mkdir -p "$QAFLOW_CACHE/tools"
+    cc -std=c11 -O2 -Wall -Wextra -D_GNU_SOURCE -o "$bin.tmp" "$src" -lrdkafka >&2 \
+      || qf_die "cannot compile $src (librdkafka-dev missing? run ./qaflow setup)"
+    mv "$bin.tmp" "$bin"
+  fi
+  printf '%s\n' "$bin"
 }
 
-# kafka_create_topics: create each topic of infra/kafka/topics.txt that does not exist yet.
+# kafka_create_topics: create each topic of infra/kafka/topics.txt that does not exist yet
+# (librdkafka's CreateTopics, one request for all of them).
 kafka_create_topics() {
-  local existing name parts have
-  existing="$(kafka_topic_partitions)"
-  while read -r name parts; do
-    [[ -z "$name" || "$name" == \#* ]] && continue
-    have="$(awk -v t="$name" '$1 == t { print $2 }' <<<"$existing")"
-    if [[ -n "$have" ]]; then
-      [[ "$have" == "$parts" ]] || qf_warn "topic $name has $have partitions, expected $parts"
-      continue
-    fi
-    qf_info "creating topic $name ($parts partitions)"
-    kafka_java org.apache.kafka.tools.TopicCommand --bootstrap-server "$(kafka_bootstrap)" --create \
-      --if-not-exists --topic "$name" --partitions "$parts" --replication-factor 1 >/dev/null \
-      || qf_die "could not create topic $name"
-  done <"$QAFLOW_ROOT/infra/kafka/topics.txt"
+  local tool out
+  tool="$(kafka_topics_tool)"
+  if ! out="$("$tool" --bootstrap "$(kafka_bootstrap)" --file "$QAFLOW_ROOT/infra/kafka/topics.txt" 2>&1)"; then
+    printf '%s\n' "$out" >&2
+    grep -q '^error' <<<"$out" && qf_die "topic creation failed"
+  fi
+  local created; created="$(grep -c '^created' <<<"$out" || true)"
+  ((created == 0)) || qf_info "created $created topic(s): $(grep '^created' <<<"$out" | cut -d' ' -f2 | tr '\n' ' ')"
 }
 
 # kafka_topics_cmd ARGS...: Kafka's TopicCommand, against the stack's broker unless --bootstrap-server is given.
