@@ -99,7 +99,7 @@ flink_tm_registered() {
 # flink_cluster_start: start the JobManager and a TaskManager (idempotent) and wait until a TM is registered.
 flink_cluster_start() {
   qf_need java curl jq
-  [[ -f "$(flink_libs)/.complete" ]] || flink_setup
+  [[ -f "$(flink_libs)/.complete" ]] || qf_die "Flink runtime jars missing ($(flink_libs)): run ./qaflow setup"
   local d; d="$(flink_dir)"
   flink_write_conf "$d"
   local -a opts; read -r -a opts <<<"$(flink_java_opts)"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/integration/flink/flink_test.sh: ScoreJob end to end on a real Flink cluster, real Kafka and the real qaflow-scorer.
+# tests/integration/flink/flink_test.sh: ScoreJob end to end on a real Flink cluster, Kafka and qaflow-scorer (pipeline: whole system).
 # usage: flink_test.sh routing|scorer_outage|restart|pipeline   (environment from ./qaflow test-stack env)
 set -euo pipefail
 # shellcheck source=/dev/null
