@@ -51,12 +51,14 @@ llm-worker_stop() {
   for i in $(llmw_replicas); do qf_stop "llm-worker-$i" 40; done
 }
 
-# llm-worker_status: one line `up|down ports pids`; up only when every replica runs.
+# llm-worker_status: one `up|down port pid detail` line per replica.
 llm-worker_status() {
-  local i pid state=up ports="" pids=""
-  for ((i = 1; i <= QAFLOW_LLM_WORKERS; i++)); do
-    ports+="${ports:+,}$(llmw_port "$i")"
-    if pid="$(qf_pid "llm-worker-$i")"; then pids+="${pids:+,}$pid"; else pids+="${pids:+,}-"; state=down; fi
+  local i pid
+  for i in $(llmw_replicas); do
+    if pid="$(qf_pid "llm-worker-$i")"; then
+      printf 'up %s %s replica %s (llm-worker-%s.log)\n' "$(llmw_port "$i")" "$pid" "$i" "$i"
+    else
+      printf 'down %s - replica %s\n' "$(llmw_port "$i")" "$i"
+    fi
   done
-  printf '%s %s %s\n' "$state" "$ports" "$pids"
 }

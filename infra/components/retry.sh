@@ -37,10 +37,14 @@ retry_stop() {
   qf_stop retry-quota 30
 }
 
-# retry_status: one line `up|down ports pids` covering both policies.
+# retry_status: one `up|down port pid detail` line per policy.
 retry_status() {
-  local p1 p2 state=up
-  p1="$(qf_pid retry-overload)" || { p1=-; state=down; }
-  p2="$(qf_pid retry-quota)" || { p2=-; state=down; }
-  printf '%s %s,%s %s,%s\n' "$state" "$QAFLOW_RETRY_OVERLOAD_PORT" "$QAFLOW_RETRY_QUOTA_PORT" "$p1" "$p2"
+  local policy pid
+  for policy in overload quota; do
+    if pid="$(qf_pid "retry-$policy")"; then
+      printf 'up %s %s policy %s\n' "$(retryc_port "$policy")" "$pid" "$policy"
+    else
+      printf 'down %s - policy %s\n' "$(retryc_port "$policy")" "$policy"
+    fi
+  done
 }
