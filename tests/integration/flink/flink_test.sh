@@ -216,8 +216,9 @@ wait_status() {
 
 case_pipeline() {
   ft_init pipeline
-  local stub storage worker
+  local stub storage worker retry
   stub="$(ft_bin qaflow-llm-stub)"; storage="$(ft_bin qaflow-storage)"; worker="$(ft_bin qaflow-llm-worker)"
+  retry="$(ft_bin qaflow-retry)"
   [[ -n "${QAFLOW_TEST_PG_DSN:-}" && -n "${QAFLOW_TEST_REDIS:-}" ]] || ft_die "QAFLOW_TEST_PG_DSN/QAFLOW_TEST_REDIS not set"
   ft_scorer_start scorer "$FT_SCORER_PORT"
   scores "$FT_SCORER_PORT"
@@ -229,20 +230,31 @@ case_pipeline() {
   qf_spawn llm-worker "$worker" --brokers "$FT_K" --group "qaflow-llm-workers-$FT_RUN" --backend ollama \
     --llm-url "http://127.0.0.1:$FT_STUB_PORT" --metrics-port "$FT_WORKER_PORT"
   qf_wait_for "llm worker" 60 qf_http_ok "http://127.0.0.1:$FT_WORKER_PORT/health" || ft_die "worker did not start"
+  qf_spawn retry "$retry" --policy overload --brokers "$FT_K" --group "qaflow-retry-overload-$FT_RUN" \
+    --pg-dsn "$QAFLOW_TEST_PG_DSN" --metrics-port "$FT_RETRY_PORT"
+  qf_wait_for "retry consumer" 60 qf_http_ok "http://127.0.0.1:$FT_RETRY_PORT/health" || ft_die "retry did not start"
   ft_cluster_and_job --scorer "http://127.0.0.1:$FT_SCORER_PORT" --threshold "$THRESHOLD" --max-regenerations 2
 
   local tg="$FT_RUN good: which city is the capital of France?"
   local tb="$FT_RUN better: what is the capital city of France?"
   local tp="$FT_RUN poor: name the capital of France."
   local tf="$FT_RUN fatal: where does the French government sit?"
+  local to="$FT_RUN overload: which French city is the capital?"
   script "$FT_RUN good:" "$(jq -cn --arg a "$GOOD" '[{status: 200, answer: $a}]')"
   script "$FT_RUN better:" "$(jq -cn --arg a "$P1" --arg b "$BETTER" '[{status: 200, answer: $a}, {status: 200, answer: $b}]')"
   script "$FT_RUN poor:" "$(jq -cn --arg a "$P1" --arg b "$P2" --arg c "$P3" \
     '[{status: 200, answer: $a}, {status: 200, answer: $b}, {status: 200, answer: $c}]')"
   script "$FT_RUN fatal:" '[{"status": 404}]'
-  local qg qb qp qf
-  qg="$(ask "$tg")"; qb="$(ask "$tb")"; qp="$(ask "$tp")"; qf="$(ask "$tf")"
+  script "$FT_RUN overload:" "$(jq -cn --arg a "$GOOD" '[{status: 503}, {status: 200, answer: $a}]')"
+  local qg qb qp qf qo
+  qg="$(ask "$tg")"; qb="$(ask "$tb")"; qp="$(ask "$tp")"; qf="$(ask "$tf")"; qo="$(ask "$to")"
   wait_status "$qg" completed; wait_status "$qb" completed; wait_status "$qp" completed; wait_status "$qf" failed
+  wait_status "$qo" completed
+  ft_eq "overload: llm_errors row" \
+    "$(pg "SELECT count(*) > 0 FROM llm_errors WHERE question_id = '$qo' AND error_type = 'overload'")" t
+  ft_eq "overload: one attempt scored" "$(pg "SELECT processing_attempts FROM responses WHERE question_id = '$qo'")" 1
+  ft_eq "processing_metrics: every stage has rows" "$(pg "SELECT string_agg(DISTINCT stage, ',' ORDER BY stage)
+    FROM processing_metrics WHERE question_id IN ('$qg','$qb','$qp','$qo')")" "llm,persistence,queue,retry_wait,scoring"
 
   ft_eq "good: attempts" "$(pg "SELECT processing_attempts FROM responses WHERE question_id = '$qg'")" 1
   ft_eq "good: not below threshold" "$(pg "SELECT accepted_below_threshold FROM responses WHERE question_id = '$qg'")" f

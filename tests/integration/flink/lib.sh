@@ -1,6 +1,6 @@
 # tests/integration/flink/lib.sh: helpers of the ScoreJob integration tests (real Flink cluster, Kafka, scorer).
 # Sourced by flink_test.sh. Ports: QAFLOW_TEST_PORT_BASE + 800..849 (Flink REST +801, RPC +802,
-# scorer +810/+811, storage +820, LLM stub +821, LLM worker metrics +822).
+# scorer +810/+811, storage +820, LLM stub +821, LLM worker metrics +822, retry metrics +823).
 
 ft_die() { printf '%s FAIL %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; exit 1; }
 ft_log() { printf '%s %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
@@ -23,6 +23,7 @@ ft_init() {
   export QAFLOW_START_TIMEOUT="${QAFLOW_START_TIMEOUT:-180}"
   FT_SCORER_PORT=$((base + 810)) FT_SCORER2_PORT=$((base + 811))
   FT_STORAGE_PORT=$((base + 820)) FT_STUB_PORT=$((base + 821)) FT_WORKER_PORT=$((base + 822))
+  FT_RETRY_PORT=$((base + 823))
   FT_K="$QAFLOW_TEST_KAFKA"
   # shellcheck source=/dev/null
   for f in "$QAFLOW_ROOT"/infra/lib/common.sh "$QAFLOW_ROOT"/infra/lib/config.sh; do source "$f"; done
@@ -38,11 +39,11 @@ ft_init() {
 ft_cleanup() {
   local rc=$?
   if ((rc != 0)); then
-    for n in flink flink-taskmanager scorer scorer2 storage llm-stub llm-worker; do
+    for n in flink flink-taskmanager scorer scorer2 storage llm-stub llm-worker retry; do
       [[ -f "$QAFLOW_VAR/log/$n.log" ]] && { echo "--- $n.log (end) ---" >&2; tail -n 25 "$QAFLOW_VAR/log/$n.log" >&2; }
     done
   fi
-  for n in llm-worker storage llm-stub flink-taskmanager flink scorer scorer2; do qf_stop "$n" 20 2>/dev/null || true; done
+  for n in llm-worker retry storage llm-stub flink-taskmanager flink scorer scorer2; do qf_stop "$n" 20 2>/dev/null || true; done
   exit "$rc"
 }
 
