@@ -247,7 +247,7 @@ static yc_status yc_field(yahoo_csv *r, int *end, char *why, size_t whylen) {
         if (c == '\r') { /* CRLF */
             r->pos++;
             c = yc_peek(r);
-            if (c != '\n') {
+            if (c != '\n' && c != -1) {
                 snprintf(why, whylen, "carriage return after a closing quote");
                 return YC_BAD;
             }

@@ -116,6 +116,21 @@ static void test_real_newlines_crlf_bom_no_final_newline(void) {
     fclose(f);
 }
 
+static void test_cr_at_end_of_input(void) {
+    const char *t = "\"1\",\"a\",\"\",\"b\"\r\n\"2\",\"c\",\"\",\"d\"\r";
+    FILE *f;
+    yahoo_csv *r = open_text(t, strlen(t), 0, &f);
+    yahoo_record rec;
+    char err[256];
+    CHECK(yahoo_csv_next(r, &rec, err, sizeof(err)) == 1);
+    CHECK(yahoo_csv_next(r, &rec, err, sizeof(err)) == 1);
+    CHECK(strcmp(rec.answer, "d") == 0);
+    CHECK(yahoo_csv_next(r, &rec, err, sizeof(err)) == 0);
+    CHECK(yahoo_csv_skipped(r) == 0);
+    yahoo_csv_destroy(r);
+    fclose(f);
+}
+
 static void test_unquoted_fields(void) {
     const char *t = "6,How long is a marathon?,,42.195 km\\nor 26.2 miles\n";
     FILE *f;
@@ -295,6 +310,7 @@ int main(int argc, char **argv) {
     test_quotes_commas_escapes();
     test_real_newlines_crlf_bom_no_final_newline();
     test_unquoted_fields();
+    test_cr_at_end_of_input();
     test_malformed_reported();
     test_malformed_skipped();
     test_large_records();
