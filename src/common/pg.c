@@ -8,10 +8,22 @@
 
 #include "log.h"
 
+#define PG_MAX_PREPARED 32
+
 struct pg_conn {
     PGconn *conn;
     char sqlstate[6];
+    int generation;                         /* bumped on every reset: prepared names are gone */
+    const char *prepared[PG_MAX_PREPARED];  /* names (static strings) prepared in this session */
+    int nprepared;
 };
+
+static void pg_reset(pg_conn *c)
+{
+    PQreset(c->conn);
+    c->generation++;
+    c->nprepared = 0;
+}
 
 static void sleep_ms(int ms)
 {
@@ -58,7 +70,7 @@ PGconn *pg_conn_raw(pg_conn *c) { return c->conn; }
 int pg_conn_check(pg_conn *c)
 {
     if (PQstatus(c->conn) != CONNECTION_OK) {
-        PQreset(c->conn);
+        pg_reset(c);
         if (PQstatus(c->conn) != CONNECTION_OK) return 0;
         log_info("postgresql: reconnected");
     }
@@ -75,7 +87,7 @@ PGresult *pg_exec(pg_conn *c, const char *sql, int nparams, const char *const *p
         int idle = PQtransactionStatus(c->conn) == PQTRANS_IDLE;
         if (PQstatus(c->conn) != CONNECTION_OK) {
             if (!idle && PQtransactionStatus(c->conn) != PQTRANS_UNKNOWN) break;
-            PQreset(c->conn);
+            pg_reset(c);
         }
         PGresult *r = PQexecParams(c->conn, sql, nparams, NULL, params, NULL, NULL, 0);
         ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
@@ -88,11 +100,62 @@ PGresult *pg_exec(pg_conn *c, const char *sql, int nparams, const char *const *p
         /* retry only a statement that ran outside a transaction on a connection that broke */
         if (PQstatus(c->conn) == CONNECTION_OK || !idle) return NULL;
         log_warn("postgresql connection lost, reconnecting: %s", err);
-        PQreset(c->conn);
+        pg_reset(c);
         if (PQstatus(c->conn) != CONNECTION_OK) return NULL;
     }
     if (!err[0]) snprintf(err, errlen, "postgresql: connection lost inside a transaction");
     return NULL;
+}
+
+static PGresult *exec_prepared(pg_conn *c, const char *name, const char *sql, int nparams,
+                               const char *const *params, int may_retry, char *err, size_t errlen)
+{
+    if (PQstatus(c->conn) != CONNECTION_OK && PQtransactionStatus(c->conn) != PQTRANS_INTRANS &&
+        PQtransactionStatus(c->conn) != PQTRANS_INERROR)
+        pg_reset(c);
+    int idle = PQtransactionStatus(c->conn) == PQTRANS_IDLE;
+    int known = 0;
+    for (int i = 0; i < c->nprepared; i++)
+        if (c->prepared[i] == name || strcmp(c->prepared[i], name) == 0) known = 1;
+    if (!known) {
+        if (c->nprepared >= PG_MAX_PREPARED || PQstatus(c->conn) != CONNECTION_OK)
+            return pg_exec(c, sql, nparams, params, err, errlen);
+        PGresult *r = PQprepare(c->conn, name, sql, nparams, NULL);
+        int ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
+        if (!ok) {
+            snprintf(err, errlen, "postgresql prepare %s: %s", name,
+                     r ? PQresultErrorMessage(r) : PQerrorMessage(c->conn));
+            trim_newline(err);
+            PQclear(r);
+            return NULL;
+        }
+        PQclear(r);
+        c->prepared[c->nprepared++] = name;
+    }
+    c->sqlstate[0] = '\0';
+    int gen = c->generation;
+    PGresult *r = PQexecPrepared(c->conn, name, nparams, params, NULL, NULL, 0);
+    ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return r;
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    snprintf(c->sqlstate, sizeof c->sqlstate, "%s", state ? state : "");
+    snprintf(err, errlen, "postgresql: %s", r ? PQresultErrorMessage(r) : PQerrorMessage(c->conn));
+    trim_newline(err);
+    PQclear(r);
+    if (PQstatus(c->conn) != CONNECTION_OK && gen == c->generation) {
+        /* broken link: reconnect (prepared statements are gone) and, outside a transaction, retry once */
+        log_warn("postgresql connection lost, reconnecting: %s", err);
+        pg_reset(c);
+        if (idle && may_retry && PQstatus(c->conn) == CONNECTION_OK)
+            return exec_prepared(c, name, sql, nparams, params, 0, err, errlen);
+    }
+    return NULL;
+}
+
+PGresult *pg_exec_prepared(pg_conn *c, const char *name, const char *sql, int nparams,
+                           const char *const *params, char *err, size_t errlen)
+{
+    return exec_prepared(c, name, sql, nparams, params, 1, err, errlen);
 }
 
 int pg_exec_cmd(pg_conn *c, const char *sql, int nparams, const char *const *params,

@@ -21,6 +21,11 @@ int pg_conn_check(pg_conn *c);
  * statement retried once; inside one the error is returned (the caller must roll back). */
 PGresult *pg_exec(pg_conn *c, const char *sql, int nparams, const char *const *params,
                   char *err, size_t errlen);
+/* As pg_exec, but the statement is prepared once per connection under name (re-prepared
+ * after a reconnect), which saves the server's parse and plan on every call. */
+PGresult *pg_exec_prepared(pg_conn *c, const char *name, const char *sql, int nparams,
+                           const char *const *params, char *err, size_t errlen);
+
 /* As pg_exec, discarding the result. Returns 0 or -1. */
 int pg_exec_cmd(pg_conn *c, const char *sql, int nparams, const char *const *params,
                 char *err, size_t errlen);

@@ -98,7 +98,7 @@ int store_lookup_question(pg_conn *c, const char *qid, store_lookup *out, char *
 {
     memset(out, 0, sizeof *out);
     const char *params[1] = { qid };
-    PGresult *r = pg_exec(c, SQL_LOOKUP, 1, params, err, errlen);
+    PGresult *r = pg_exec_prepared(c, "qf_lookup", SQL_LOOKUP, 1, params, err, errlen);
     if (!r) return -1;
     if (PQntuples(r) == 0) {
         PQclear(r);
@@ -157,7 +157,7 @@ int store_enqueue(pg_conn *c, const char *qid, const char *question_text, const 
                   const char *created_at, const char *payload, int *enqueued, char *err, size_t errlen)
 {
     const char *params[5] = { qid, question_text, original_answer, created_at, payload };
-    PGresult *r = pg_exec(c, SQL_ENQUEUE, 5, params, err, errlen);
+    PGresult *r = pg_exec_prepared(c, "qf_enqueue", SQL_ENQUEUE, 5, params, err, errlen);
     if (!r) return -1;
     *enqueued = PQntuples(r) > 0;
     PQclear(r);
