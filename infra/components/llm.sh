@@ -7,6 +7,8 @@
 #          127.0.0.1:$QAFLOW_LLAMA_PORT.                             backend openai (/v1/completions)
 #   stub   qaflow-llm-stub on 127.0.0.1:$QAFLOW_LLMSTUB_PORT.         backend ollama, model tinyllama
 #   chaos  qaflow-llm-stub --upstream <the real LLM of auto mode>, injecting faults in front of it.
+#   openai any OpenAI-compatible server you run (vLLM, LM Studio, a remote llama-server): nothing is
+#          started; give QAFLOW_OPENAI_URL (base URL) and QAFLOW_OPENAI_MODEL (QAFLOW_LLM_API_KEY if needed).
 # llm_start exports QAFLOW_LLM_BACKEND, QAFLOW_LLM_URL, QAFLOW_LLM_MODEL (and QAFLOW_LLM_OPENAI_ENDPOINT)
 # and writes them to $QAFLOW_VAR/run/llm.env for the components that start later (llm-worker).
 # Processes: "llm" is the one the workers call (stub or llama-server); "llm-upstream" is the
@@ -46,8 +48,8 @@ llmc_real_mode() { if llmc_ollama_has_model; then echo ollama; else echo llama; 
 llmc_mode() {
   case "$QAFLOW_LLM" in
     auto | "") llmc_real_mode ;;
-    ollama | llama | stub | chaos) echo "$QAFLOW_LLM" ;;
-    *) qf_die "QAFLOW_LLM must be auto, ollama, llama, stub or chaos (got '$QAFLOW_LLM')" ;;
+    ollama | llama | stub | chaos | openai) echo "$QAFLOW_LLM" ;;
+    *) qf_die "QAFLOW_LLM must be auto, ollama, llama, stub, chaos or openai (got '$QAFLOW_LLM')" ;;
   esac
 }
 
@@ -66,6 +68,7 @@ llm_setup() {
     chaos) [[ "$(llmc_real_mode)" == llama ]] && llmc_prepare_llama ;;
     ollama) qf_info "llm: using Ollama at $(llmc_ollama_url) (model $QAFLOW_OLLAMA_MODEL): nothing to build" ;;
     stub) qf_info "llm: qaflow-llm-stub is built with the C tree" ;;
+    openai) qf_info "llm: using the OpenAI-compatible server at ${QAFLOW_OPENAI_URL:-(QAFLOW_OPENAI_URL unset)}" ;;
   esac
   return 0
 }
@@ -128,6 +131,11 @@ llm_start() {
     stub)
       llmc_start_stub llm "$QAFLOW_LLMSTUB_PORT" --model "$QAFLOW_OLLAMA_MODEL"
       llmc_publish stub ollama "http://127.0.0.1:$QAFLOW_LLMSTUB_PORT" "$QAFLOW_OLLAMA_MODEL" ;;
+    openai)
+      [[ -n "${QAFLOW_OPENAI_URL:-}" ]] || qf_die "QAFLOW_LLM=openai needs QAFLOW_OPENAI_URL (e.g. http://127.0.0.1:8000) and QAFLOW_OPENAI_MODEL"
+      curl -fsS --max-time 5 -o /dev/null ${QAFLOW_LLM_API_KEY:+-H "Authorization: Bearer $QAFLOW_LLM_API_KEY"} \
+        "${QAFLOW_OPENAI_URL%/}/v1/models" || qf_warn "llm: ${QAFLOW_OPENAI_URL%/}/v1/models does not answer"
+      llmc_publish openai openai "${QAFLOW_OPENAI_URL%/}" "${QAFLOW_OPENAI_MODEL:-default}" ;;
     chaos)
       if [[ "$(llmc_real_mode)" == ollama ]]; then
         llmc_start_stub llm "$QAFLOW_LLMSTUB_PORT" --upstream "$(llmc_ollama_url)" --model "$QAFLOW_OLLAMA_MODEL"
@@ -160,6 +168,10 @@ llm_status() {
   source "$f"
   local detail="mode=$QAFLOW_LLM_MODE backend=$QAFLOW_LLM_BACKEND url=$QAFLOW_LLM_URL model=$QAFLOW_LLM_MODEL"
   local port="${QAFLOW_LLM_URL##*:}"
+  if [[ "$QAFLOW_LLM_MODE" == openai ]]; then
+    printf 'up %s - %s (external)\n' "$port" "$detail"
+    return 0
+  fi
   if [[ "$QAFLOW_LLM_MODE" == ollama ]]; then
     if llmc_ollama_has_model; then printf 'up %s - %s (external)\n' "$port" "$detail"
     else printf 'down %s - %s (external, not answering)\n' "$port" "$detail"; fi
