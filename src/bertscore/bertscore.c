@@ -134,6 +134,9 @@ int bertscore_model_layers(const bertscore_model *m) { return m->cfg.num_hidden_
 int bertscore_model_hidden(const bertscore_model *m) { return m->cfg.hidden_size; }
 int bertscore_model_max_len(const bertscore_model *m) { return m->max_len; }
 const char *bertscore_model_name(const bertscore_model *m) { return m->name; }
+int bertscore_model_vocab_size(const bertscore_model *m) { return m->cfg.vocab_size; }
+int bertscore_model_cls_id(const bertscore_model *m) { return m->cls_id; }
+int bertscore_model_sep_id(const bertscore_model *m) { return m->sep_id; }
 
 void bertscore_opts_default(const bertscore_model *m, bertscore_opts *o)
 {

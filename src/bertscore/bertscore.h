@@ -31,6 +31,9 @@ int bertscore_model_layers(const bertscore_model *m);     /* num_hidden_layers *
 int bertscore_model_hidden(const bertscore_model *m);     /* hidden_size */
 int bertscore_model_max_len(const bertscore_model *m);    /* tokens per text, [CLS]/[SEP] included */
 const char *bertscore_model_name(const bertscore_model *m); /* the model directory's last part */
+int bertscore_model_vocab_size(const bertscore_model *m);
+int bertscore_model_cls_id(const bertscore_model *m);
+int bertscore_model_sep_id(const bertscore_model *m);
 /* Default options: layer = the model's last layer (callers pass the calibrated one), no idf,
  * no baseline, batch_size 64, threads 1. */
 void bertscore_opts_default(const bertscore_model *m, bertscore_opts *o);

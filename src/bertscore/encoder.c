@@ -70,6 +70,9 @@ encoder *encoder_create(const bert_config *cfg, safetensors *st, char *err, size
         return NULL;
     }
     e->cfg = *cfg;
+    /* Threads are ours (encoder_run splits rows and heads): OpenBLAS's own pool would only
+     * contend with them on small matrices. Process-wide, which is what our binaries want. */
+    openblas_set_num_threads(1);
     const int64_t H = cfg->hidden_size, NI = cfg->intermediate_size;
     const char *px = safetensors_has(st, "bert.embeddings.word_embeddings.weight") ? "bert." : "";
     if (!(e->word = enc_tensor(st, px, "embeddings.word_embeddings.weight", cfg->vocab_size, H, err, errlen)) ||
