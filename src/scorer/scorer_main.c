@@ -1,0 +1,198 @@
+/* scorer_main.c -- qaflow-scorer: BERTScore over HTTP (POST /score) with micro-batching, /health, /metrics. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "batcher.h"
+#include "bertscore.h"
+#include "config.h"
+#include "http.h"
+#include "log.h"
+#include "prom.h"
+#include "scorer_api.h"
+#include "scorer_defaults.h"
+
+static volatile sig_atomic_t scorer_running = 1;
+
+static void scorer_on_signal(int sig)
+{
+    (void)sig;
+    scorer_running = 0;
+}
+
+static const config_entry scorer_config[] = {
+    {"port", "QAFLOW_SCORER_PORT", "-p", CONFIG_INT, "5002", 0, 65535, "HTTP port (0 = any free port)"},
+    {"bind", "QAFLOW_SCORER_BIND", NULL, CONFIG_STRING, "127.0.0.1", 0, 0, "address to listen on"},
+    {"model-dir", "QAFLOW_MODEL_DIR", NULL, CONFIG_STRING, SCORER_DEFAULT_MODEL_DIR, 0, 0, "model directory"},
+    {"layer", "QAFLOW_BERTSCORE_LAYER", NULL, CONFIG_INT, SCORER_DEFAULT_LAYER, 0, 1000,
+     "layer whose output is used (bert-score's num_layers)"},
+    {"baseline", "QAFLOW_BERTSCORE_BASELINE", NULL, CONFIG_STRING, SCORER_DEFAULT_BASELINE, 0, 0,
+     "baseline file (LAYER,P,R,F) for the *_rescaled fields; empty = raw scores only"},
+    {"threads", "QAFLOW_BERTSCORE_THREADS", "-t", CONFIG_INT, "2", 1, 64, "encoder threads per micro-batch"},
+    {"batch-size", NULL, NULL, CONFIG_INT, "64", 1, 4096, "sequences encoded together"},
+    {"max-batch", "QAFLOW_SCORER_MAX_BATCH", NULL, CONFIG_INT, "64", 1, 4096,
+     "pairs per micro-batch: a batch is scored as soon as it has this many"},
+    {"batch-wait-ms", "QAFLOW_SCORER_BATCH_WAIT_MS", NULL, CONFIG_INT, "5", 0, 10000,
+     "longest wait for companions after the first request of a batch"},
+    {"max-queue", "QAFLOW_SCORER_MAX_QUEUE", NULL, CONFIG_INT, "2048", 1, 1e9,
+     "pairs waiting; more gets 503"},
+    {"max-pairs", NULL, NULL, CONFIG_INT, "256", 1, 100000, "pairs per request; more gets 400"},
+    {"max-text", NULL, NULL, CONFIG_INT, "65536", 1, 1e8, "bytes per text; more gets 400"},
+    {"max-body", NULL, NULL, CONFIG_INT, "4194304", 1024, 1e9, "request body limit in bytes (413 beyond)"},
+    {"http-threads", NULL, NULL, CONFIG_INT, "32", 1, 1024,
+     "HTTP worker threads (bounds how many requests can wait in one micro-batch)"},
+    {"log-level", "QAFLOW_LOG_LEVEL", NULL, CONFIG_STRING, "info", 0, 0, "debug, info, warn, error"},
+};
+
+typedef struct scorer_app {
+    const bertscore_model *m;
+    batcher *b;
+    int layer, rescaled;
+    size_t max_pairs, max_text;
+} scorer_app;
+
+static void scorer_handle_score(void *opaque, const http_request *req, http_response *resp)
+{
+    scorer_app *app = opaque;
+    char err[512];
+    scorer_request sr;
+    if (scorer_request_parse(req->body, req->body_len, app->max_pairs, app->max_text, &sr, err, sizeof err) != 0) {
+        http_response_error(resp, 400, "%s", err);
+        return;
+    }
+    bertscore_result *res = calloc(sr.n, sizeof *res);
+    if (!res) {
+        scorer_request_free(&sr);
+        http_response_error(resp, 500, "out of memory");
+        return;
+    }
+    int rc = batcher_score(app->b, sr.cands, sr.refs, sr.n, res, err, sizeof err);
+    if (rc == 0) {
+        http_response_json(resp, 200, scorer_response(bertscore_model_name(app->m), app->layer, res, sr.n,
+                                                      app->rescaled));
+    } else if (rc == 1) {
+        http_response_header(resp, "Retry-After", "1");
+        http_response_error(resp, 503, "%s", err);
+    } else {
+        http_response_error(resp, 500, "%s", err);
+    }
+    free(res);
+    scorer_request_free(&sr);
+}
+
+static void scorer_handle_health(void *opaque, const http_request *req, http_response *resp)
+{
+    (void)req;
+    scorer_app *app = opaque;
+    http_response_json(resp, 200, json_pack("{s:s,s:s,s:i,s:b,s:I}", "status", "ok", "model",
+                                            bertscore_model_name(app->m), "layer", app->layer,
+                                            "rescaled", app->rescaled, "queued_pairs",
+                                            (json_int_t)batcher_queued(app->b)));
+}
+
+int main(int argc, char **argv)
+{
+    char err[512];
+    config *c = config_create("qaflow-scorer",
+                              "BERTScore service: POST /score {\"pairs\":[{\"candidate\",\"reference\"}]}; "
+                              "/health; /metrics.",
+                              scorer_config, sizeof scorer_config / sizeof scorer_config[0], err, sizeof err);
+    if (!c) {
+        fprintf(stderr, "qaflow-scorer: %s\n", err);
+        return 2;
+    }
+    int pr = config_parse(c, argc, argv, err, sizeof err);
+    if (pr != 0) {
+        if (pr < 0)
+            fprintf(stderr, "qaflow-scorer: %s\n", err);
+        config_destroy(c);
+        return pr > 0 ? 0 : 2;
+    }
+    if (log_init("scorer", config_get_string(c, "log-level"), err, sizeof err) != 0) {
+        fprintf(stderr, "qaflow-scorer: %s\n", err);
+        config_destroy(c);
+        return 2;
+    }
+    config_log(c);
+    int rc = 1;
+    bertscore_baseline *bl = NULL;
+    prom_registry *prom = NULL;
+    batcher *b = NULL;
+    http_server *srv = NULL;
+    bertscore_model *m = bertscore_model_load(config_get_string(c, "model-dir"), err, sizeof err);
+    if (!m) {
+        log_error("cannot load the model: %s", err);
+        goto out;
+    }
+    scorer_app app = {.m = m, .layer = (int)config_get_int(c, "layer"),
+                      .max_pairs = (size_t)config_get_int(c, "max-pairs"),
+                      .max_text = (size_t)config_get_int(c, "max-text")};
+    if (app.layer > bertscore_model_layers(m)) {
+        log_error("layer %d out of range 0..%d for %s", app.layer, bertscore_model_layers(m), bertscore_model_name(m));
+        goto out;
+    }
+    const char *bp = config_get_string(c, "baseline");
+    if (bp && *bp) {
+        if (!(bl = baseline_load(bp, err, sizeof err))) {
+            log_error("cannot load the baseline: %s", err);
+            goto out;
+        }
+        double x, y, z;
+        if (baseline_get(bl, app.layer, &x, &y, &z, err, sizeof err) != 0) {
+            log_error("%s", err);
+            goto out;
+        }
+        app.rescaled = 1;
+    } else {
+        log_warn("no baseline: only raw precision/recall/f1 are returned");
+    }
+    prom = prom_registry_create();
+    if (!prom) {
+        log_error("out of memory");
+        goto out;
+    }
+    batcher_opts bo = {.max_batch = (int)config_get_int(c, "max-batch"),
+                       .wait_ms = (int)config_get_int(c, "batch-wait-ms"),
+                       .max_queue = (long)config_get_int(c, "max-queue"),
+                       .prom = prom};
+    bertscore_opts_default(m, &bo.score);
+    bo.score.layer = app.layer;
+    bo.score.baseline = bl;
+    bo.score.batch_size = (int)config_get_int(c, "batch-size");
+    bo.score.threads = (int)config_get_int(c, "threads");
+    if (!(b = batcher_create(m, &bo, err, sizeof err))) {
+        log_error("%s", err);
+        goto out;
+    }
+    app.b = b;
+    http_route routes[] = {{"POST", "/score", 0, scorer_handle_score, &app}};
+    http_server_opts ho = {.bind_addr = config_get_string(c, "bind"), .port = (int)config_get_int(c, "port"),
+                           .threads = (int)config_get_int(c, "http-threads"),
+                           .max_body = (size_t)config_get_int(c, "max-body"), .routes = routes, .nroutes = 1,
+                           .health = scorer_handle_health, .health_opaque = &app, .prom = prom};
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = scorer_on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    if (!(srv = http_server_create(&ho, err, sizeof err))) {
+        log_error("cannot start the HTTP server: %s", err);
+        goto out;
+    }
+    log_info("listening port=%d model=%s layer=%d rescaled=%d", http_server_port(srv), bertscore_model_name(m),
+             app.layer, app.rescaled);
+    while (scorer_running)
+        usleep(100000); /* the signal may land on any thread: poll the flag */
+    log_info("shutting down");
+    rc = 0;
+out:
+    http_server_destroy(srv);   /* finishes in-flight requests, which the batcher still serves */
+    batcher_destroy(b);
+    prom_registry_destroy(prom);
+    baseline_destroy(bl);
+    bertscore_model_free(m);
+    config_destroy(c);
+    return rc;
+}
