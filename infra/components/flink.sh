@@ -143,16 +143,14 @@ flink_job_state() {
     '[.jobs[] | select(.name == $n)] | sort_by(."start-time") | last | .state // "none"' || echo none
 }
 
-# flink_latest_restore_point: the savepoint written by the last stop, else the newest retained checkpoint.
+# flink_latest_restore_point: the newest of the savepoint written by the last stop and the retained checkpoints.
 flink_latest_restore_point() {
-  local d; d="$(flink_dir)"
-  if [[ -s "$d/last-savepoint" ]]; then
-    local p; p="$(cat "$d/last-savepoint")"
-    [[ -e "${p#file:}/_metadata" ]] && { printf '%s' "$p"; return 0; }
-  fi
-  local m
-  m="$(find "$d/checkpoints" -path '*/chk-*/_metadata' -printf '%T@ %h\n' 2>/dev/null | sort -n | tail -1 | cut -d' ' -f2-)"
-  [[ -n "$m" ]] && printf '%s' "$m"
+  local d sp=""; d="$(flink_dir)"
+  [[ -s "$d/last-savepoint" ]] && sp="$(cat "$d/last-savepoint")"
+  {
+    [[ -n "$sp" && -e "${sp#file:}/_metadata" ]] && find "${sp#file:}/_metadata" -printf '%T@ %h\n'
+    find "$d/checkpoints" -path '*/chk-*/_metadata' -printf '%T@ %h\n' 2>/dev/null
+  } | sort -n | tail -1 | cut -d' ' -f2-
   return 0
 }
 
@@ -194,29 +192,36 @@ flink_wait_running() {
   qf_wait_for "Flink job $jid to run" "$QAFLOW_START_TIMEOUT" _flink_running
 }
 
-# flink_stop_job_with_savepoint JOBID: stop the job, writing a savepoint (recorded for the next start).
+# flink_stop_job_with_savepoint JOBID: take a savepoint (recorded for the next start), then cancel the job.
+# (Not POST /jobs/<id>/stop: stopping waits for the async scoring queue to drain, which never
+# happens while the scorer is down; a savepoint holds the in-flight pairs and restores them.)
 flink_stop_job_with_savepoint() {
   local jid="$1" d trig i st loc
   d="$(flink_dir)"
   trig="$(curl -fsS --max-time 10 -X POST -H 'Content-Type: application/json' \
-    -d "{\"drain\":false,\"targetDirectory\":\"file://$d/savepoints\"}" \
-    "$(flink_url)/jobs/$jid/stop" | jq -r '."request-id" // empty')" || true
-  [[ -n "$trig" ]] || { qf_warn "could not trigger stop-with-savepoint for $jid"; return 1; }
+    -d "{\"target-directory\":\"file://$d/savepoints\",\"cancel-job\":false}" \
+    "$(flink_url)/jobs/$jid/savepoints" | jq -r '."request-id" // empty')" || true
+  [[ -n "$trig" ]] || { qf_warn "could not trigger a savepoint of $jid"; return 1; }
   for ((i = 0; i < 120; i++)); do
     st="$(curl -fsS --max-time 5 "$(flink_url)/jobs/$jid/savepoints/$trig" 2>/dev/null)" || true
     if [[ "$(jq -r '.status.id // empty' <<<"$st")" == COMPLETED ]]; then
       loc="$(jq -r '.operation.location // empty' <<<"$st")"
-      if [[ -n "$loc" ]]; then
-        printf '%s\n' "$loc" >"$d/last-savepoint"
-        qf_info "ScoreJob stopped with savepoint $loc"
-        return 0
+      if [[ -z "$loc" ]]; then
+        qf_warn "savepoint failed: $(jq -c '.operation."failure-cause".class // .' <<<"$st" | head -c 300)"
+        return 1
       fi
-      qf_warn "stop-with-savepoint failed: $(jq -c '.operation."failure-cause".class // .' <<<"$st" | head -c 300)"
-      return 1
+      printf '%s\n' "$loc" >"$d/last-savepoint"
+      curl -fsS --max-time 10 -X PATCH "$(flink_url)/jobs/$jid?mode=cancel" >/dev/null || true
+      for ((i = 0; i < 60; i++)); do
+        [[ "$(curl -fsS --max-time 5 "$(flink_url)/jobs/$jid" | jq -r .state)" == CANCELED ]] && break
+        sleep 0.5
+      done
+      qf_info "ScoreJob stopped with savepoint $loc"
+      return 0
     fi
     sleep 0.5
   done
-  qf_warn "stop-with-savepoint of $jid did not finish in 60 s"
+  qf_warn "savepoint of $jid did not finish in 60 s (the next start resumes from the newest checkpoint)"
   return 1
 }
 

@@ -41,6 +41,10 @@ public final class ScoreJob {
         env.setBufferTimeout(c.bufferTimeoutMs);
         env.enableCheckpointing(c.checkpointIntervalMs, CheckpointingMode.EXACTLY_ONCE);
         env.getCheckpointConfig().setMinPauseBetweenCheckpoints(Math.min(1000, c.checkpointIntervalMs));
+        // While the scorer is down the async queue is full and a checkpoint barrier may wait behind it:
+        // such a checkpoint expires and is tolerated (the job keeps waiting instead of restarting).
+        env.getCheckpointConfig().setCheckpointTimeout(120_000);
+        env.getCheckpointConfig().setTolerableCheckpointFailureNumber(Integer.MAX_VALUE);
         env.getCheckpointConfig().setExternalizedCheckpointRetention(
                 ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
 
