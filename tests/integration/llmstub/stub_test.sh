@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # stub_test.sh: integration checks of qaflow-llm-stub, a real server on a free port (one case per ctest test).
 # Usage: stub_test.sh STUB_BINARY api|config|rates|errors|latency|hang|script|requests|bad_input|proxy|shutdown
-set -euo pipefail
+set -Eeuo pipefail
 
 STUB="${1:?usage: stub_test.sh STUB_BINARY CASE}"
 CASE="${2:?usage: stub_test.sh STUB_BINARY CASE}"
@@ -33,11 +33,12 @@ finish() { echo "$PASS passed, $FAIL failed"; ((FAIL == 0 && PASS > 0)); }
 # start_stub NAME ARGS...: run the stub on a free port; sets PORT_<NAME> and PID_<NAME>.
 start_stub() {
   local name="$1"; shift
-  "$STUB" --port 0 --log-level debug "$@" >"$WORK/$name.log" 2>&1 &
+  : >"$WORK/$name.log"
+  "$STUB" --port 0 --log-level debug "$@" >>"$WORK/$name.log" 2>&1 &
   local pid=$! port="" i
   PIDS+=("$pid")
   for i in $(seq 1 100); do
-    port="$(sed -n 's/.*listening addr=[^ ]* port=\([0-9]*\).*/\1/p' "$WORK/$name.log")"
+    port="$(sed -n 's/.*listening addr=[^ ]* port=\([0-9]*\).*/\1/p' "$WORK/$name.log" || true)"
     [[ -n "$port" ]] && break
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
