@@ -201,7 +201,7 @@ case_hang() {
   post /admin/script '{"match":"scripted-while-hanging","responses":[{"answer":"still here"}]}' >/dev/null
   local i
   for i in 1 2 3 4 5 6; do
-    (curl -s -m 20 -o /dev/null -w '%{http_code}' "$U/api/generate" -d "$(gen "Q: hang $i")" >"$WORK/hang$i"; echo "exit=$?" >>"$WORK/hang$i") &
+    (curl -s -m 20 -o /dev/null -w '%{http_code}' "$U/api/generate" -d "$(gen "Q: hang $i")" >"$WORK/hang$i" || true) &
   done
   local held=0
   for i in $(seq 1 100); do held="$(metric qaflow_llmstub_held_requests)"; [[ "$held" == 6 ]] && break; sleep 0.1; done
@@ -216,6 +216,12 @@ case_hang() {
   check_eq "a hung client times out (curl exit 28)" "28" "$r"
   post /admin/config '{"hang_rate":0}' >/dev/null
   check_eq "hang switched off live: answered" "200" "$(status_of /v1/completions '{"prompt":"Q: after"}')"
+  # --hang-max-ms: the stub closes a held connection itself (curl: empty reply, exit 52).
+  start_stub capped --hang-rate 1 --hang-max-ms 300
+  local t0=$SECONDS
+  curl -s -m 30 -o /dev/null "http://127.0.0.1:$PORT_capped/api/generate" -d "$(gen 'Q: capped')" && r=0 || r=$?
+  check_eq "--hang-max-ms closes the held connection without an answer" "52" "$r"
+  check "... well before the client's own 30 s timeout" test $((SECONDS - t0)) -lt 20
 }
 
 case_script() {
