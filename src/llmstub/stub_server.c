@@ -224,7 +224,7 @@ static void handle_admin(stub_server *s, const stub_http_req *hreq, stub_http_re
                 error_reply(resp, 400, err);
                 return;
             }
-            log_info("config changed body=%s", hreq->body);
+            log_info("config changed body=%.300s", hreq->body);
             json_reply(resp, 200, stub_engine_config_json(s->engine));
             return;
         }
