@@ -39,9 +39,12 @@ qf_spawn() {
   local pidf; pidf="$(qf_pidfile "$name")"
   rm -f "$pidf"
   printf '%s [qaflow] starting %s: %s\n' "$(qf_ts)" "$name" "$*" >>"$log"
-  # The inner shell records its own pid and then becomes CMD, so the pid file names CMD
-  # whether or not setsid had to fork.
-  setsid bash -c 'echo $$ >"$0.tmp" && mv "$0.tmp" "$0" && exec "$@"' "$pidf" "$@" >>"$log" 2>&1 </dev/null &
+  # The inner shell closes every inherited descriptor above 2 (a caller's pipes must not be
+  # held open by a daemon), records its own pid and then becomes CMD, so the pid file names
+  # CMD whether or not setsid had to fork.
+  # shellcheck disable=SC2016
+  setsid bash -c 'for fd in /proc/$$/fd/*; do fd=${fd##*/}; ((fd > 2)) && eval "exec $fd>&-"; done 2>/dev/null
+    echo $$ >"$0.tmp" && mv "$0.tmp" "$0" && exec "$@"' "$pidf" "$@" >>"$log" 2>&1 </dev/null &
   local i
   for ((i = 0; i < 100; i++)); do
     if [[ -s "$pidf" ]]; then

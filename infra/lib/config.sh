@@ -6,7 +6,7 @@ qf_config_defaults() {
   : "${QAFLOW_BUILD_DIR:=$QAFLOW_ROOT/build}"
   [[ "$QAFLOW_BUILD_DIR" = /* ]] || QAFLOW_BUILD_DIR="$QAFLOW_ROOT/$QAFLOW_BUILD_DIR"
   : "${QAFLOW_BIN_DIR:=$QAFLOW_BUILD_DIR/bin}"
-  : "${QAFLOW_CACHE:=${XDG_CACHE_HOME:-$HOME/.cache}/qaflow}"
+  : "${QAFLOW_CACHE:=${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/qaflow}"
   : "${QAFLOW_MODEL_DIR:=$QAFLOW_ROOT/var/models/all-MiniLM-L6-v2}"
   : "${QAFLOW_JOBS:=2}"
   # Ports of the normal stack (./qaflow up).
