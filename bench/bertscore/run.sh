@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# run.sh -- bert-score vs qaflow (library and service), same model/layer/pairs, side by side; peak RSS by /usr/bin/time -v.
+# usage: bench/bertscore/run.sh [BUILD_DIR] [PYTHON]   (PYTHON has torch + transformers<4.50 + bert-score)
+# env: N_SINGLE (64), N_BATCH (256), THREADS (2), LAYER (6), PORT (27350), QAFLOW_MODEL_DIR
+set -eu
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${1:-$ROOT/build}
+PY=${2:-/tmp/bs-venv/bin/python}
+MODEL=${QAFLOW_MODEL_DIR:-$ROOT/var/models/all-MiniLM-L6-v2}
+LAYER=${LAYER:-6} THREADS=${THREADS:-2} NS=${N_SINGLE:-64} NB=${N_BATCH:-256} PORT=${PORT:-27350}
+OUT=$(mktemp -d /tmp/bench_bertscore.XXXXXX)
+BENCH=$BUILD/bench/bertscore/bench_bertscore
+SCORER=$BUILD/src/scorer/qaflow-scorer
+python3 "$ROOT/bench/bertscore/make_pairs.py" "$ROOT/dataset/sample.csv" "$OUT/c.txt" "$OUT/r.txt" "$NB"
+peak() { awk -F': ' '/Maximum resident set size/{printf "%.0f", $2/1024}' "$1"; }
+run() { # name logfile cmd...
+  local name=$1 log=$2; shift 2
+  /usr/bin/time -v "$@" > "$log.out" 2> "$log.time" || { cat "$log.time"; exit 1; }
+  echo "$(cat "$log.out") peak_rss_mb=$(peak "$log.time")"
+}
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "model $MODEL layer $LAYER threads $THREADS"
+run py-single "$OUT/py1" "$PY" "$ROOT/bench/bertscore/bench_bertscore_py.py" "$MODEL" "$LAYER" "$OUT/c.txt" "$OUT/r.txt" single "$NS" "$THREADS"
+run c-single "$OUT/c1" "$BENCH" "$MODEL" "$LAYER" "$OUT/c.txt" "$OUT/r.txt" single "$NS" "$THREADS"
+run py-batch "$OUT/py64" "$PY" "$ROOT/bench/bertscore/bench_bertscore_py.py" "$MODEL" "$LAYER" "$OUT/c.txt" "$OUT/r.txt" batch "$NB" "$THREADS"
+run c-batch "$OUT/c64" "$BENCH" "$MODEL" "$LAYER" "$OUT/c.txt" "$OUT/r.txt" batch "$NB" "$THREADS"
+# the service: started under /usr/bin/time so its peak RSS covers both runs
+/usr/bin/time -v "$SCORER" --port "$PORT" --model-dir "$MODEL" --layer "$LAYER" --threads "$THREADS" \
+  --baseline "" --log-level warn --max-pairs 256 2> "$OUT/svc.time" &
+SPID=$!
+for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$PORT/health" > /dev/null 2>&1 && break; sleep 0.1; done
+python3 "$ROOT/bench/bertscore/bench_service.py" "$PORT" "$OUT/c.txt" "$OUT/r.txt" single "$NS"
+python3 "$ROOT/bench/bertscore/bench_service.py" "$PORT" "$OUT/c.txt" "$OUT/r.txt" batch "$NB"
+kill -TERM $(pgrep -P "$SPID" qaflow-scorer || echo "$SPID") 2>/dev/null || true
+wait "$SPID" 2>/dev/null || true
+echo "qaflow-scorer peak_rss_mb=$(peak "$OUT/svc.time")"
+rm -rf "$OUT"
