@@ -158,6 +158,9 @@ case_postgres() {
   done
   check_eq "schema_migrations holds exactly the migrations in sql/" "$files" \
     "$(psql -X -tA "$QAFLOW_TEST_PG_DSN" -c 'SELECT count(*) FROM schema_migrations')"
+  local port; port="$(sed 's/.*:\([0-9]*\)\/.*/\1/' <<<"$QAFLOW_TEST_PG_DSN")"
+  check_eq "./qaflow psql passes its arguments to psql" 42 \
+    "$(QAFLOW_PG_PORT="$port" "$ROOT/qaflow" psql -tA -c 'SELECT 40 + 2')"
   # Applying again changes nothing (each migration once).
   local before after
   before="$(psql -X -tA "$QAFLOW_TEST_PG_DSN" -c 'SELECT string_agg(version || applied_at::text, chr(44) ORDER BY version) FROM schema_migrations')"
@@ -216,7 +219,14 @@ case_launcher_redis() {
   export QAFLOW_VAR="$WORK/var" QAFLOW_REDIS_PORT="$port" QAFLOW_REDIS_POLICY=allkeys-lfu QAFLOW_REDIS_MAXMEMORY=2mb
   stop_private() { "$ROOT/qaflow" down redis >/dev/null 2>&1 || true; }
   trap 'stop_private; cleanup' EXIT
+  # A stale pid file naming a live but unrelated process (this shell) must not fool up/status.
+  mkdir -p "$QAFLOW_VAR/run"
+  printf '%s\n1\n' "$$" >"$QAFLOW_VAR/run/redis.pid"
+  check "status ignores a pid file whose pid now belongs to another process" \
+    bash -c "'$ROOT/qaflow' status redis | grep -Eq '^redis +down'"
   check "./qaflow up redis starts it" bash -c "'$ROOT/qaflow' up redis >'$WORK/up.log' 2>&1"
+  check "the pid file names the new server, not the stale pid" \
+    test "$(head -n1 "$QAFLOW_VAR/run/redis.pid")" != "$$"
   check "status shows it up on its port" bash -c "'$ROOT/qaflow' status redis | grep -Eq '^redis +up +$port +[0-9]+'"
   check_eq "maxmemory-policy allkeys-lfu selected from the launcher" allkeys-lfu "$(redis_cfg "127.0.0.1:$port" maxmemory-policy)"
   check_eq "maxmemory from the launcher" $((2 * 1024 * 1024)) "$(redis_cfg "127.0.0.1:$port" maxmemory)"
