@@ -59,7 +59,12 @@ ft_scorer_start() {
   local name="$1" port="$2" bin
   bin="$(ft_bin qaflow-scorer)"
   qf_spawn "$name" "$bin" --port "$port" --model-dir "$QAFLOW_MODEL_DIR"
-  qf_wait_for "qaflow-scorer on $port" 180 qf_http_ok "http://127.0.0.1:$port/health" || ft_die "scorer did not start"
+  local deadline=$((SECONDS + 180))
+  until qf_http_ok "http://127.0.0.1:$port/health"; do
+    qf_pid "$name" >/dev/null || ft_die "qaflow-scorer exited (see $(qf_logfile "$name"))"
+    ((SECONDS < deadline)) || ft_die "qaflow-scorer not healthy on $port after 180 s"
+    sleep 0.5
+  done
 }
 
 # ft_score PORT CANDIDATE REFERENCE: the score the scorer gives (f1_rescaled when present, else f1; as the job's auto).
