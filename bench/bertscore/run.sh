@@ -9,8 +9,8 @@ PY=${2:-/tmp/bs-venv/bin/python}
 MODEL=${QAFLOW_MODEL_DIR:-$ROOT/var/models/all-MiniLM-L6-v2}
 LAYER=${LAYER:-6} THREADS=${THREADS:-2} NS=${N_SINGLE:-64} NB=${N_BATCH:-256} PORT=${PORT:-27350}
 OUT=$(mktemp -d /tmp/bench_bertscore.XXXXXX)
-BENCH=$BUILD/bench/bertscore/bench_bertscore
-SCORER=$BUILD/src/scorer/qaflow-scorer
+BENCH=$BUILD/bin/bench_bertscore; [ -x "$BENCH" ] || BENCH=$BUILD/bench/bertscore/bench_bertscore
+SCORER=$BUILD/bin/qaflow-scorer; [ -x "$SCORER" ] || SCORER=$BUILD/src/scorer/qaflow-scorer
 python3 "$ROOT/bench/bertscore/make_pairs.py" "$ROOT/dataset/sample.csv" "$OUT/c.txt" "$OUT/r.txt" "$NB"
 peak() { awk -F': ' '/Maximum resident set size/{printf "%.0f", $2/1024}' "$1"; }
 run() { # name logfile cmd...
