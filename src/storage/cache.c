@@ -140,9 +140,13 @@ static char *local_get(cache *c, const char *qid)
     return out;
 }
 
+/* Results larger than this stay in Redis only, so the local level's memory stays bounded
+ * (slots x 16 KiB at worst; a typical result is 1-2 KiB). */
+#define CACHE_LOCAL_MAX_VALUE 16384
+
 static void local_put(cache *c, const char *qid, const char *json)
 {
-    if (!c->nslots) return;
+    if (!c->nslots || strlen(json) > CACHE_LOCAL_MAX_VALUE) return;
     char *k = strdup(qid), *v = strdup(json);
     if (!k || !v) {
         free(k);
