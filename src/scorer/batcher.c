@@ -188,6 +188,16 @@ batcher *batcher_create(const bertscore_model *m, const batcher_opts *o, char *e
     return b;
 }
 
+void batcher_stop(batcher *b)
+{
+    if (!b)
+        return;
+    pthread_mutex_lock(&b->mu);
+    b->stopping = 1;
+    pthread_cond_broadcast(&b->work_cv);
+    pthread_mutex_unlock(&b->mu);
+}
+
 void batcher_destroy(batcher *b)
 {
     if (!b)

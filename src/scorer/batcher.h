@@ -19,6 +19,9 @@ typedef struct batcher_opts {
 
 /* Starts the batcher thread. The model (and score.baseline) are borrowed. NULL + err. */
 batcher *batcher_create(const bertscore_model *m, const batcher_opts *o, char *err, size_t errlen);
+/* Stops taking work (batcher_score returns 1 from now on) and scores what is queued without
+ * waiting for companions. Returns at once; batcher_destroy joins. NULL-safe. */
+void batcher_stop(batcher *b);
 /* Stops taking work, scores what is queued, joins the thread, frees. NULL-safe. */
 void batcher_destroy(batcher *b);
 

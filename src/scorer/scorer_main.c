@@ -1,5 +1,6 @@
 /* scorer_main.c -- qaflow-scorer: BERTScore over HTTP (POST /score) with micro-batching, /health, /metrics. */
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,11 +52,21 @@ typedef struct scorer_app {
     batcher *b;
     int layer, rescaled;
     size_t max_pairs, max_text;
+    atomic_int inflight;        /* /score handlers running, for a graceful shutdown */
 } scorer_app;
+
+static void scorer_handle_score_inner(scorer_app *app, const http_request *req, http_response *resp);
 
 static void scorer_handle_score(void *opaque, const http_request *req, http_response *resp)
 {
     scorer_app *app = opaque;
+    atomic_fetch_add(&app->inflight, 1);
+    scorer_handle_score_inner(app, req, resp);
+    atomic_fetch_sub(&app->inflight, 1);
+}
+
+static void scorer_handle_score_inner(scorer_app *app, const http_request *req, http_response *resp)
+{
     char err[512];
     scorer_request sr;
     if (scorer_request_parse(req->body, req->body_len, app->max_pairs, app->max_text, &sr, err, sizeof err) != 0) {
@@ -186,6 +197,13 @@ int main(int argc, char **argv)
     while (scorer_running)
         usleep(100000); /* the signal may land on any thread: poll the flag */
     log_info("shutting down");
+    /* Requests already queued are scored at once and answered; new ones get 503. The HTTP
+     * server is stopped only when no handler is left (bounded wait), so in-flight answers
+     * are written before the connections close. */
+    batcher_stop(b);
+    for (int i = 0; i < 600 && atomic_load(&app.inflight) > 0; i++)
+        usleep(50000);
+    usleep(100000);
     rc = 0;
 out:
     http_server_destroy(srv);   /* finishes in-flight requests, which the batcher still serves */
