@@ -93,6 +93,14 @@ void http_response_header(http_response *resp, const char *name, const char *val
     resp->nheaders++;
 }
 
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
 static int path_matches(const http_route *r, const char *path)
 {
     if (r->prefix) return strncmp(path, r->path, strlen(r->path)) == 0;
@@ -221,6 +229,25 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     *con_cls = NULL;
 }
 
+/* URL unescaping as libmicrohttpd does it, except that %00 is left as the literal "%00": a
+ * decoded NUL would silently cut the path short ("/status/q_%00x" must not read as "q_"). */
+static size_t unescape_url(void *cls, struct MHD_Connection *conn, char *uri)
+{
+    char *r = uri, *w = uri;
+    while (*r) {
+        int hi, lo;
+        if (r[0] == '%' && r[1] && r[2] && (hi = hexval(r[1])) >= 0 && (lo = hexval(r[2])) >= 0 &&
+            (hi | lo) != 0) {
+            *w++ = (char)(hi * 16 + lo);
+            r += 3;
+        } else {
+            *w++ = *r++;
+        }
+    }
+    *w = '\0';
+    return (size_t)(w - uri);
+}
+
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     char buf[512];
@@ -281,6 +308,7 @@ http_server *http_server_create(const http_server_opts *o, char *err, size_t err
                             MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
                             MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                            MHD_OPTION_UNESCAPE_CALLBACK, unescape_url, NULL,
                             MHD_OPTION_END);
     if (!s->d) {
         snprintf(err, errlen, "cannot listen on %s:%d (port in use or not permitted)", addr, o->port);

@@ -57,7 +57,7 @@ http POST "$STORAGE_URL/health"; expect_code 405 "POST /health"
 http PUT "$STORAGE_URL/query"; expect_code 405 "PUT /query"
 
 note "ids with odd characters"
-for id in "q%20x" "q;drop" "..%2F..%2Fetc" "q'1" "q%22" "%C3%A9t%C3%A9" "a/b" ""; do
+for id in "q%20x" "q;drop" "..%2F..%2Fetc" "q'1" "q%22" "%C3%A9t%C3%A9" "a/b" "" "q_%00" "q_1%00x"; do
   http GET "$STORAGE_URL/status/$id"; body="$BODY"
   [[ "$HTTP_CODE" == 400 ]] || fail "id '$id': expected 400, got $HTTP_CODE ($body)"
   jq -e '.error | test("invalid question_id")' <<<"$body" >/dev/null || fail "id '$id': $body"
