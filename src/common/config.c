@@ -405,6 +405,30 @@ void config_print_help(const config *c, FILE *out)
     fprintf(out, "  --help, -h\n      print this help and exit\n");
 }
 
+/* Copies v into out with any password hidden: "scheme://user:secret@host" and "password=secret". */
+static void mask_secrets(const char *v, char *out, size_t outlen)
+{
+    snprintf(out, outlen, "%s", v);
+    char *scheme = strstr(out, "://");
+    if (scheme) {
+        char *at = strchr(scheme + 3, '@');
+        char *colon = strchr(scheme + 3, ':');
+        if (at && colon && colon < at) {
+            char rest[1024];
+            snprintf(rest, sizeof rest, "%s", at);
+            snprintf(colon, outlen - (size_t)(colon - out), ":***%s", rest);
+        }
+    }
+    char *pw = strstr(out, "password=");
+    if (pw) {
+        char *end = pw + 9;
+        while (*end && *end != ' ' && *end != '&') end++;
+        char rest[1024];
+        snprintf(rest, sizeof rest, "%s", end);
+        snprintf(pw + 9, outlen - (size_t)(pw + 9 - out), "***%s", rest);
+    }
+}
+
 void config_log(const config *c)
 {
     for (size_t i = 0; i < c->n; i++) {
@@ -414,8 +438,9 @@ void config_log(const config *c)
         if (e->type == CONFIG_LIST) {
             log_info("config %s items=%zu source=%s", e->name, v->nlist, v->source);
         } else {
-            log_info("config %s=%s source=%s", e->name,
-                     secret && v->text ? "***" : (v->text ? v->text : "(unset)"), v->source);
+            char shown[1024];
+            mask_secrets(v->text ? v->text : "(unset)", shown, sizeof shown);
+            log_info("config %s=%s source=%s", e->name, secret && v->text ? "***" : shown, v->source);
         }
     }
 }
