@@ -81,6 +81,16 @@ static int handle(persist_consumer *p, int t, const rd_kafka_message_t *m)
     }
     }
     if (rc != 0) {
+        const char *state = pg_last_sqlstate(p->pg);
+        if (state[0] == '2' && (state[1] == '2' || state[1] == '3')) {
+            /* data exception / integrity violation: the message itself is unacceptable (say a
+             * timestamp PostgreSQL cannot store); retrying would block the partition forever */
+            prom_counter_inc(p->poison);
+            log_error("persist: skipping message the database rejects topic=%s partition=%d offset=%lld "
+                      "question_id=%s sqlstate=%s: %s", topics[t], (int)m->partition, (long long)m->offset,
+                      qid, state, err);
+            return 0;
+        }
         prom_counter_inc(p->db_errors);
         log_error("persist: %s question_id=%s: %s (will retry)", topics[t], qid, err);
         return -1;

@@ -109,6 +109,17 @@ post_query "$ptext" "Yes."; pqid="$(jq -r .question_id <<<"$BODY")"
 produce validated-responses "$pqid" "$(jq -c --arg id "$pqid" --arg q "$ptext" '.question_id = $id | .question_text = $q' <<<"$val")"
 wait_status "$pqid" completed 60 >/dev/null || fail "consumer stuck after a poison message"
 grep -q "skipping undecodable message" "$TMPDIR_T/persist.log" || fail "poison message not reported"
+note "a decodable message PostgreSQL rejects (year 0000) is skipped too, not retried forever"
+rtext="$(unique 'Year zero?')"
+post_query "$rtext" "No."; rqid="$(jq -r .question_id <<<"$BODY")"
+produce validated-responses "$rqid" "$(jq -c --arg id "$rqid" --arg q "$rtext" '.question_id = $id | .question_text = $q
+  | .timestamp = "0000-01-01T00:00:00.000Z" | .created_at = "0000-01-01T00:00:00.000Z"' <<<"$val")"
+atext="$(unique 'After year zero?')"
+post_query "$atext" "Yes."; aqid="$(jq -r .question_id <<<"$BODY")"
+produce validated-responses "$rqid" "$(jq -c --arg id "$aqid" --arg q "$atext" '.question_id = $id | .question_text = $q' <<<"$val")"
+wait_status "$aqid" completed 60 >/dev/null || fail "consumer stuck behind a message the database rejects"
+grep -q "skipping message the database rejects.*question_id=$rqid" "$TMPDIR_T/persist.log" || fail "rejected message not reported"
+[[ "$(psql_q "SELECT status FROM questions WHERE question_id = '$rqid'")" == pending ]] || fail "rejected message half-written"
 
 note "the seed's SQL queries run"
 psql_q "SELECT processing_attempts, COUNT(*) FROM responses GROUP BY processing_attempts ORDER BY processing_attempts" >/dev/null
