@@ -49,7 +49,7 @@ scenario() {
   read -r u1 k1 < <(awk '{print $14, $15}' "/proc/$spid/stat")
   echo "$out"
   reqs="$(awk '/requests in/ {print $1}' <<<"$out")"
-  awk -v s=$((s1 - s0)) -v r=$((r1 - r0)) -v p=$((p1 - p0)) -v hz="$hz" -v n="$reqs" -v w="$(echo "$t1 - $t0" | bc)" 'BEGIN {
+  awk -v s=$((s1 - s0)) -v r=$((r1 - r0)) -v p=$((p1 - p0)) -v hz="$hz" -v n="$reqs" -v w="$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')" 'BEGIN {
     printf "cpu seconds: qaflow-storage %.2f, redis %.2f, postgres %.2f over %.1f s wall\n", s/hz, r/hz, p/hz, w;
     if (n > 0) printf "cpu us/request: qaflow-storage %.1f, redis %.1f, postgres %.1f\n", 1e6*s/hz/n, 1e6*r/hz/n, 1e6*p/hz/n }'
   awk -v u=$((u1 - u0)) -v k=$((k1 - k0)) -v hz="$hz" -v n="$reqs" 'BEGIN {
