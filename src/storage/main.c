@@ -34,7 +34,7 @@ static const config_entry storage_config[] = {
     { "cache-prefix", "QAFLOW_CACHE_PREFIX", NULL, CONFIG_STRING, "qaflow:result:", 0, 0, "Redis key prefix of cached results" },
     { "cache-ttl", "QAFLOW_CACHE_TTL", NULL, CONFIG_INT, "86400", 0, 31536000, "Redis TTL of a cached result in seconds (0: none, eviction by policy)" },
     { "local-cache", "QAFLOW_STORAGE_LOCAL_CACHE", NULL, CONFIG_INT, "8192", 0, 16777216, "in-process result slots in front of Redis (0: off; results over 16 KiB are not kept)" },
-    { "kafka", "QAFLOW_KAFKA", NULL, CONFIG_STRING, "127.0.0.1:9092", 0, 0, "Kafka bootstrap servers" },
+    { "kafka", "QAFLOW_KAFKA_BROKERS", NULL, CONFIG_STRING, "127.0.0.1:9092", 0, 0, "Kafka bootstrap servers" },
     { "kafka-prop", "QAFLOW_STORAGE_KAFKA_PROPS", "-X", CONFIG_LIST, NULL, 0, 0, "librdkafka setting key=value for producer and consumer (repeatable)" },
     { "group", "QAFLOW_STORAGE_GROUP", NULL, CONFIG_STRING, "qaflow-storage", 0, 0, "consumer group of the persistence consumer" },
     { "consumer", "QAFLOW_STORAGE_CONSUMER", NULL, CONFIG_BOOL, "true", 0, 0, "run the persistence consumer" },
