@@ -232,18 +232,19 @@ static void handle_health(void *opaque, const http_request *req, http_response *
     api *a = opaque;
     char err[512] = "";
     pg_conn *c = store_acquire(a->d.store);
-    long long outbox = pg_conn_check(c) ? store_outbox_pending(c, err, sizeof err) : -1;
+    double oldest = 0;
+    long long outbox = pg_conn_check(c) ? store_outbox_pending(c, &oldest, err, sizeof err) : -1;
     store_release(a->d.store, c);
     int pg_up = outbox >= 0;
     int redis_up = cache_redis_up(a->d.cache);
     int brokers = a->d.relay ? outbox_relay_kafka_brokers(a->d.relay, 1000) : 0;
     int kafka_up = !a->d.relay || brokers > 0;
     int ok = pg_up && redis_up && kafka_up;
-    json_t *o = json_pack("{s:s,s:{s:{s:s},s:{s:s},s:{s:s,s:i}},s:I,s:I}", "status", ok ? "ok" : "degraded",
+    json_t *o = json_pack("{s:s,s:{s:{s:s},s:{s:s},s:{s:s,s:i}},s:I,s:f,s:I}", "status", ok ? "ok" : "degraded",
                           "dependencies", "postgresql", "status", pg_up ? "up" : "down", "redis", "status",
                           redis_up ? "up" : "down", "kafka", "status",
                           !a->d.relay ? "unchecked" : (kafka_up ? "up" : "down"), "brokers", brokers < 0 ? 0 : brokers,
-                          "outbox_pending", (json_int_t)outbox,
+                          "outbox_pending", (json_int_t)outbox, "outbox_oldest_unsent_s", oldest,
                           "uptime_s", (json_int_t)((timeutil_now_ms() - a->started_ms) / 1000));
     if (!pg_up && o) json_object_set_new(json_object_get(json_object_get(o, "dependencies"), "postgresql"),
                                          "error", json_string(err[0] ? err : "unreachable"));

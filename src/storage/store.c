@@ -348,11 +348,13 @@ json_t *store_metrics(pg_conn *c, char *err, size_t errlen)
     return o;
 }
 
-long long store_outbox_pending(pg_conn *c, char *err, size_t errlen)
+long long store_outbox_pending(pg_conn *c, double *oldest_s, char *err, size_t errlen)
 {
-    PGresult *r = pg_exec(c, "SELECT count(*) FROM outbox WHERE sent_at IS NULL", 0, NULL, err, errlen);
+    PGresult *r = pg_exec(c, "SELECT count(*), COALESCE(extract(epoch FROM now() - min(created_at)), 0) "
+                             "FROM outbox WHERE sent_at IS NULL", 0, NULL, err, errlen);
     if (!r) return -1;
     long long n = atoll(PQgetvalue(r, 0, 0));
+    if (oldest_s) *oldest_s = atof(PQgetvalue(r, 0, 1));
     PQclear(r);
     return n;
 }

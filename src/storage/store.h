@@ -45,7 +45,8 @@ int store_persist_failed(pg_conn *c, const msg_failed *m, int *applied, char *er
  * questions by status and outbox_pending. Returns a new object or NULL + err. */
 json_t *store_metrics(pg_conn *c, char *err, size_t errlen);
 
-/* Unsent outbox rows (for /health and metrics); -1 on error. */
-long long store_outbox_pending(pg_conn *c, char *err, size_t errlen);
+/* Unsent outbox rows (for /health and metrics); -1 on error. *oldest_s (may be NULL) gets the
+ * age in seconds of the oldest unsent row (0 when none). */
+long long store_outbox_pending(pg_conn *c, double *oldest_s, char *err, size_t errlen);
 
 #endif

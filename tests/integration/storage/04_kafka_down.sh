@@ -30,6 +30,7 @@ for ((i = 0; i < 30; i++)); do
   sleep 1
 done
 [[ "$HTTP_CODE" == 503 && "$(jq -r .dependencies.kafka.status <<<"$h")" == down ]] || fail "health while Kafka frozen: $HTTP_CODE $h"
+jq -e '.outbox_pending >= 5 and .outbox_oldest_unsent_s > 0' <<<"$h" >/dev/null || fail "health does not show the outbox backlog: $h"
 note "the relay's deliveries fail and the rows stay unsent"
 for ((i = 0; i < 60; i++)); do
   grep -q "not delivered, will retry" "$TMPDIR_T/kdown.log" && break
