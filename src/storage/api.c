@@ -96,12 +96,22 @@ static void handle_query(void *opaque, const http_request *req, http_response *r
         json_decref(body);
         return;
     }
-    pg_conn *c = store_acquire(a->d.store);
-    int enqueued = 0;
+    int enqueued = 0, rc;
     store_lookup l = { 0 };
-    int rc = store_enqueue(c, qid, text, answer, now, payload, &enqueued, err, sizeof err);
-    if (rc == 0 && !enqueued) rc = store_lookup_question(c, qid, &l, err, sizeof err);
-    store_release(a->d.store, c);
+    if (a->d.batcher) {
+        /* group commit: shares one INSERT and one commit with concurrent new questions */
+        rc = enqueue_batcher_submit(a->d.batcher, qid, text, answer, now, payload, &enqueued, err, sizeof err);
+        if (rc == 0 && !enqueued) {
+            pg_conn *c = store_acquire(a->d.store);
+            rc = store_lookup_question(c, qid, &l, err, sizeof err);
+            store_release(a->d.store, c);
+        }
+    } else {
+        pg_conn *c = store_acquire(a->d.store);
+        rc = store_enqueue(c, qid, text, answer, now, payload, &enqueued, err, sizeof err);
+        if (rc == 0 && !enqueued) rc = store_lookup_question(c, qid, &l, err, sizeof err);
+        store_release(a->d.store, c);
+    }
     free(payload);
     json_decref(body);
     if (rc != 0) {

@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "cache.h"
+#include "enqueue.h"
 #include "http.h"
 #include "outbox.h"
 #include "prom.h"
@@ -16,6 +17,7 @@ typedef struct api_deps {
     store *store;
     cache *cache;
     outbox_relay *relay;        /* may be NULL (relay disabled): then Kafka is not checked */
+    enqueue_batcher *batcher;   /* may be NULL: each POST then commits on its own */
     prom_registry *prom;
 } api_deps;
 

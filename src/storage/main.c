@@ -9,6 +9,7 @@
 #include "api.h"
 #include "cache.h"
 #include "config.h"
+#include "enqueue.h"
 #include "http.h"
 #include "log.h"
 #include "outbox.h"
@@ -28,6 +29,8 @@ static const config_entry storage_config[] = {
     { "pg-dsn", "QAFLOW_PG_DSN", NULL, CONFIG_STRING, "postgresql://qaflow:qaflow@127.0.0.1:5432/qaflow", 0, 0, "PostgreSQL connection string" },
     { "db-pool", "QAFLOW_STORAGE_DB_POOL", NULL, CONFIG_INT, "16", 1, 256, "PostgreSQL connections for HTTP requests" },
     { "db-wait", "QAFLOW_STORAGE_DB_WAIT", NULL, CONFIG_INT, "30", 1, 3600, "seconds to wait for PostgreSQL at startup" },
+    { "enqueue-threads", "QAFLOW_STORAGE_ENQUEUE_THREADS", NULL, CONFIG_INT, "2", 0, 64, "writer threads that group-commit new questions (0: each POST commits alone)" },
+    { "enqueue-batch", "QAFLOW_STORAGE_ENQUEUE_BATCH", NULL, CONFIG_INT, "256", 1, 10000, "most new questions per group commit" },
     { "redis", "QAFLOW_REDIS", NULL, CONFIG_STRING, "127.0.0.1:6379", 0, 0, "Redis address host:port" },
     { "redis-timeout-ms", "QAFLOW_REDIS_TIMEOUT_MS", NULL, CONFIG_INT, "500", 10, 60000, "Redis connect/command timeout" },
     { "redis-pool", "QAFLOW_STORAGE_REDIS_POOL", NULL, CONFIG_INT, "16", 1, 256, "Redis connections for HTTP requests" },
@@ -89,6 +92,7 @@ int main(int argc, char **argv)
     outbox_relay *relay = NULL;
     persist_consumer *pc = NULL;
     api *ap = NULL;
+    enqueue_batcher *eb = NULL;
     http_server *srv = NULL;
 
     st = store_create(dsn, (int)config_get_int(cfg, "db-pool"), (int)config_get_int(cfg, "db-wait"), err, sizeof err);
@@ -126,7 +130,13 @@ int main(int argc, char **argv)
             goto out;
         }
     }
-    api_deps deps = { .store = st, .cache = ca, .relay = relay, .prom = prom };
+    if (config_get_int(cfg, "enqueue-threads") > 0 &&
+        !(eb = enqueue_batcher_create(dsn, (int)config_get_int(cfg, "enqueue-threads"),
+                                      (int)config_get_int(cfg, "enqueue-batch"), prom, err, sizeof err))) {
+        log_error("enqueue: %s", err);
+        goto out;
+    }
+    api_deps deps = { .store = st, .cache = ca, .relay = relay, .batcher = eb, .prom = prom };
     if (!(ap = api_create(&deps, err, sizeof err))) {
         log_error("api: %s", err);
         goto out;
@@ -150,6 +160,7 @@ int main(int argc, char **argv)
 out:
     /* stop taking work first, then finish what is in flight */
     http_server_destroy(srv);
+    enqueue_batcher_destroy(eb);
     persist_consumer_destroy(pc);
     outbox_relay_destroy(relay);
     api_destroy(ap);
