@@ -24,7 +24,7 @@ static void on_signal(int sig) { stop_requested = sig; }
 static const config_entry storage_config[] = {
     { "port", "QAFLOW_STORAGE_PORT", NULL, CONFIG_INT, "5001", 0, 65535, "HTTP port (0 picks a free one)" },
     { "bind", "QAFLOW_STORAGE_BIND", NULL, CONFIG_STRING, "127.0.0.1", 0, 0, "HTTP bind address (IPv4)" },
-    { "http-threads", "QAFLOW_STORAGE_HTTP_THREADS", NULL, CONFIG_INT, "16", 1, 256, "HTTP worker threads (requests block on Redis/PostgreSQL: this is the concurrency)" },
+    { "http-threads", "QAFLOW_STORAGE_HTTP_THREADS", NULL, CONFIG_INT, "64", 1, 256, "HTTP worker threads (requests block on Redis/PostgreSQL: this is the concurrency)" },
     { "max-body", "QAFLOW_STORAGE_MAX_BODY", NULL, CONFIG_INT, "65536", 1024, 16777216, "largest request body in bytes (larger: 413)" },
     { "pg-dsn", "QAFLOW_PG_DSN", NULL, CONFIG_STRING, "postgresql://qaflow:qaflow@127.0.0.1:5432/qaflow", 0, 0, "PostgreSQL connection string" },
     { "db-pool", "QAFLOW_STORAGE_DB_POOL", NULL, CONFIG_INT, "16", 1, 256, "PostgreSQL connections for HTTP requests" },
@@ -33,7 +33,7 @@ static const config_entry storage_config[] = {
     { "enqueue-batch", "QAFLOW_STORAGE_ENQUEUE_BATCH", NULL, CONFIG_INT, "256", 1, 10000, "most new questions per group commit" },
     { "redis", "QAFLOW_REDIS", NULL, CONFIG_STRING, "127.0.0.1:6379", 0, 0, "Redis address host:port" },
     { "redis-timeout-ms", "QAFLOW_REDIS_TIMEOUT_MS", NULL, CONFIG_INT, "500", 10, 60000, "Redis connect/command timeout" },
-    { "redis-pool", "QAFLOW_STORAGE_REDIS_POOL", NULL, CONFIG_INT, "16", 1, 256, "Redis connections for HTTP requests" },
+    { "redis-pool", "QAFLOW_STORAGE_REDIS_POOL", NULL, CONFIG_INT, "32", 1, 256, "Redis connections for HTTP requests" },
     { "cache-prefix", "QAFLOW_CACHE_PREFIX", NULL, CONFIG_STRING, "qaflow:result:", 0, 0, "Redis key prefix of cached results" },
     { "cache-ttl", "QAFLOW_CACHE_TTL", NULL, CONFIG_INT, "86400", 0, 31536000, "Redis TTL of a cached result in seconds (0: none, eviction by policy)" },
     { "local-cache", "QAFLOW_STORAGE_LOCAL_CACHE", NULL, CONFIG_INT, "8192", 0, 16777216, "in-process result slots in front of Redis (0: off; results over 16 KiB are not kept)" },
