@@ -91,6 +91,15 @@ flink_resource_params() {
     --configDir "$(flink_dir)/conf" 2>/dev/null | sed -n 's/^BASH_JAVA_UTILS_EXEC_RESULT://p'
 }
 
+# flink_cli ARGS...: Flink's command line client (what bin/flink runs) against this cluster, e.g.
+# flink_cli run -d flink/target/qaflow-scorejob-0.1.0.jar --kafka ... ; flink_cli list
+flink_cli() {
+  local -a opts; read -r -a opts <<<"$(flink_java_opts)"
+  FLINK_CONF_DIR="$(flink_dir)/conf" java "${opts[@]}" -Xmx256m -cp "$(flink_libs)/*" \
+    -Dlog.file="$(qf_logfile flink-cli)" -Dlog4j.configurationFile="$(flink_dir)/conf/log4j.properties" \
+    org.apache.flink.client.cli.CliFrontend "$@"
+}
+
 flink_rest_ok() { qf_http_ok "$(flink_url)/overview"; }
 flink_tm_registered() {
   curl -fsS --max-time 2 "$(flink_url)/overview" | jq -e '.taskmanagers >= 1' >/dev/null

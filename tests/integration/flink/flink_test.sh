@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/integration/flink/flink_test.sh: ScoreJob end to end on a real Flink cluster, Kafka and qaflow-scorer (pipeline: whole system).
-# usage: flink_test.sh routing|scorer_outage|restart|pipeline   (environment from ./qaflow test-stack env)
+# usage: flink_test.sh routing|scorer_outage|restart|pipeline|cli   (environment from ./qaflow test-stack env)
 set -euo pipefail
 # shellcheck source=/dev/null
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -185,6 +185,24 @@ case_restart() {
   ft_eq "savepoint question validated once" "$(ft_count validated-responses "$q")" 1
 }
 
+# the same jar, unchanged, submitted with Flink's own command line client (`flink run`)
+case_cli() {
+  ft_init cli
+  ft_scorer_start scorer "$FT_SCORER_PORT"
+  flink_cluster_start
+  local out
+  out="$(flink_cli run -d "$(flink_job_jar)" --kafka "$FT_K" --scorer "http://127.0.0.1:$FT_SCORER_PORT" \
+    --group-id "qaflow-scorejob-$FT_RUN" --starting-offsets "timestamp:$FT_START_MS" --threshold 0.5 2>&1)" \
+    || ft_die "flink run failed: $out"
+  FT_JOB="$(grep -o 'JobID [0-9a-f]*' <<<"$out" | awk '{ print $2 }')"
+  [[ -n "$FT_JOB" ]] || ft_die "no JobID in: $out"
+  flink_wait_running "$FT_JOB" || ft_die "job submitted by flink run is not running"
+  ft_attempt "$FT_RUN-cli" 0 "$GOOD" "$REF"
+  local v; v="$(ft_wait validated-responses "$FT_RUN-cli" 1)"
+  ft_near "flink run: score" "$(jq -r .bert_score <<<"$v")" "$(ft_score "$FT_SCORER_PORT" "$GOOD" "$REF")"
+  ft_eq "flink list shows the job" "$(flink_cli list -r 2>/dev/null | grep -c "$FT_JOB")" 1
+}
+
 # pg SQL: one value from the test stack's PostgreSQL.
 pg() { psql "$QAFLOW_TEST_PG_DSN" -XAtq -v ON_ERROR_STOP=1 -c "$1"; }
 
@@ -291,6 +309,7 @@ case "${1:-}" in
   scorer_outage) case_scorer_outage ;;
   restart) case_restart ;;
   pipeline) case_pipeline ;;
-  *) echo "usage: $0 routing|scorer_outage|restart|pipeline" >&2; exit 2 ;;
+  cli) case_cli ;;
+  *) echo "usage: $0 routing|scorer_outage|restart|pipeline|cli" >&2; exit 2 ;;
 esac
 ft_log "PASS ${1}"
