@@ -29,8 +29,11 @@ awk -v n="$N" -v r="$$" 'BEGIN { for (i = 1; i <= n; i++)
   printf "q_b%s_%d\t{\"question_id\":\"q_b%s_%d\",\"question_text\":\"Benchmark question number %d?\",\"original_answer\":\"ref\",\"retry_count\":0,\"timestamp\":\"2025-10-28T10:30:00.000Z\",\"error_retries\":0,\"created_at\":\"2025-10-28T10:30:00.000Z\"}\n", r, i, r, i, i }' >"$D/q.tsv"
 kcat -P -b "$K" -t "${P}questions-pending" -K $'\t' -X linger.ms=20 <"$D/q.tsv"
 
-# 2. One worker drains it.
-"$LLM_WORKER_BIN" --brokers "$K" --group "llmbench-$$" --topic-pending "${P}questions-pending" \
+# 2. One worker drains it. BENCH_RT=1 runs the worker with SCHED_FIFO priority 10 (root), to
+# separate the worker's own latency from CPU contention on a shared machine.
+rt=()
+[[ ${BENCH_RT:-0} == 1 ]] && rt=(chrt --fifo 10)
+"${rt[@]}" "$LLM_WORKER_BIN" --brokers "$K" --group "llmbench-$$" --topic-pending "${P}questions-pending" \
   --topic-success "${P}llm-responses-success" --topic-overload "${P}llm-responses-error-overload" \
   --topic-quota "${P}llm-responses-error-quota" --topic-failed "${P}questions-failed" \
   --llm-url "127.0.0.1:$port" --concurrency "$CONC" --metrics-port 0 --log-level warn >"$D/worker.log" 2>&1 & pids+=($!)
@@ -51,7 +54,7 @@ rate=$(awk -v c="$count" -v s="$secs" 'BEGIN {printf "%.0f", (c - 1) / s}')
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; } # utime + stime in clock ticks
 hz=$(getconf CLK_TCK)
 wcpu=$(cpu "$wpid"); scpu=$(cpu "${pids[0]}")
-echo "questions=$count concurrency=$CONC drain_seconds=$secs throughput_qps=$rate"
+echo "questions=$count concurrency=$CONC rt=${BENCH_RT:-0} drain_seconds=$secs throughput_qps=$rate"
 awk -v w="$wcpu" -v s="$scpu" -v hz="$hz" -v n="$N" 'BEGIN {
   printf "cpu: worker %.2f s (%.0f us/question, %.0f questions per CPU-second); stub %.2f s\n", w / hz, w / hz / n * 1e6, n / (w / hz), s / hz }'
 

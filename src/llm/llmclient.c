@@ -219,16 +219,10 @@ static classify_net llmclient_net(CURLcode rc)
     }
 }
 
-int llmclient_run(llmclient *c, int timeout_ms, llmclient_done_fn done, void *opaque)
+/* Hands every finished transfer to done(); returns how many. */
+static int llmclient_drain(llmclient *c, llmclient_done_fn done, void *opaque)
 {
-    int running = 0, finished = 0;
-    CURLMcode mc = curl_multi_perform(c->multi, &running);
-    if (mc == CURLM_OK && timeout_ms > 0)
-        mc = curl_multi_poll(c->multi, NULL, 0, timeout_ms, NULL);
-    if (mc == CURLM_OK)
-        mc = curl_multi_perform(c->multi, &running);
-    if (mc != CURLM_OK)
-        return -1;
+    int finished = 0;
     CURLMsg *m;
     int left;
     while ((m = curl_multi_info_read(c->multi, &left))) {
@@ -261,6 +255,22 @@ int llmclient_run(llmclient *c, int timeout_ms, llmclient_done_fn done, void *op
         finished++;
     }
     return finished;
+}
+
+int llmclient_run(llmclient *c, int timeout_ms, llmclient_done_fn done, void *opaque)
+{
+    int running = 0;
+    /* Start new transfers and collect what already finished; only when nothing did, wait:
+     * a completion must never sit in the queue while we sleep in curl_multi_poll. */
+    if (curl_multi_perform(c->multi, &running) != CURLM_OK)
+        return -1;
+    int finished = llmclient_drain(c, done, opaque);
+    if (finished > 0 || timeout_ms <= 0)
+        return finished;
+    if (curl_multi_poll(c->multi, NULL, 0, timeout_ms, NULL) != CURLM_OK ||
+        curl_multi_perform(c->multi, &running) != CURLM_OK)
+        return -1;
+    return llmclient_drain(c, done, opaque);
 }
 
 void llmclient_wakeup(llmclient *c)
