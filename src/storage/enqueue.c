@@ -15,7 +15,7 @@
 typedef struct enqueue_item {
     const char *qid, *text, *answer, *created_at, *payload;
     int done, rc, enqueued;
-    char err[256];
+    char err[512];
     struct enqueue_item *next;
 } enqueue_item;
 
