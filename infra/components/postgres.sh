@@ -153,7 +153,7 @@ postgres_stop() {
     kill -INT "$pid" 2>/dev/null || true
     qf_stop_pid postgres "$pid" 60
   fi
-  rm -f "$(qf_pidfile postgres)"
+  rm -f "$(qf_pidfile postgres)" "$(qf_pidfile postgres).start"
 }
 
 postgres_status() { qf_status_line postgres "$QAFLOW_PG_PORT"; }

@@ -13,16 +13,18 @@ qf_pidfile() { printf '%s/run/%s.pid' "$QAFLOW_VAR" "$1"; }
 qf_logfile() { printf '%s/log/%s.log' "$QAFLOW_VAR" "$1"; }
 
 # qf_starttime PID: the process's start time (clock ticks since boot), which with the pid
-# identifies one process even after the pid number is reused.
+# identifies one process even after the pid number is reused. NAME.pid holds the pid alone
+# (other tools read it); NAME.pid.start holds the start time.
 qf_starttime() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $20 }'; }
 
 # qf_pid NAME: print the pid recorded for NAME when that very process is alive; return 1 otherwise.
 qf_pid() {
-  local f pid start
+  local f pid start=""
   f="$(qf_pidfile "$1")"
   [[ -s "$f" ]] || return 1
-  { read -r pid; read -r start || true; } <"$f"
+  read -r pid <"$f" || true
   [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  [[ -s "$f.start" ]] && read -r start <"$f.start"
   kill -0 "$pid" 2>/dev/null || return 1
   if [[ -n "${start:-}" && -r "/proc/$pid/stat" && "$(qf_starttime "$pid")" != "$start" ]]; then
     return 1 # the pid now belongs to another process: ours is gone
@@ -37,7 +39,7 @@ qf_spawn() {
   local log; log="$(qf_logfile "$name")"
   qf_dirs
   local pidf; pidf="$(qf_pidfile "$name")"
-  rm -f "$pidf"
+  rm -f "$pidf" "$pidf.start"
   printf '%s [qaflow] starting %s: %s\n' "$(qf_ts)" "$name" "$*" >>"$log"
   # The inner shell closes every inherited descriptor above 2 (a caller's pipes must not be
   # held open by a daemon), records its own pid and then becomes CMD, so the pid file names
@@ -51,7 +53,7 @@ qf_spawn() {
       local pid start
       pid="$(head -n1 "$pidf")"
       start="$(qf_starttime "$pid")"
-      [[ -z "$start" ]] || printf '%s\n%s\n' "$pid" "$start" >"$pidf"
+      [[ -z "$start" ]] || printf '%s\n' "$start" >"$pidf.start"
       return 0
     fi
     sleep 0.05
@@ -79,7 +81,7 @@ qf_stop() {
     qf_info "stopping $name (pid $pid)"
     qf_stop_pid "$name" "$pid" "$timeout"
   fi
-  rm -f "$(qf_pidfile "$name")"
+  rm -f "$(qf_pidfile "$name")" "$(qf_pidfile "$name").start"
 }
 
 # qf_wait_for DESC TIMEOUT_S CMD...: run CMD every 0.5 s until it succeeds; fail with a clear error.

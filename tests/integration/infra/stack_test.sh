@@ -221,12 +221,14 @@ case_launcher_redis() {
   trap 'stop_private; cleanup' EXIT
   # A stale pid file naming a live but unrelated process (this shell) must not fool up/status.
   mkdir -p "$QAFLOW_VAR/run"
-  printf '%s\n1\n' "$$" >"$QAFLOW_VAR/run/redis.pid"
+  printf '%s\n' "$$" >"$QAFLOW_VAR/run/redis.pid"
+  printf '1\n' >"$QAFLOW_VAR/run/redis.pid.start"
   check "status ignores a pid file whose pid now belongs to another process" \
     bash -c "'$ROOT/qaflow' status redis | grep -Eq '^redis +down'"
   check "./qaflow up redis starts it" bash -c "'$ROOT/qaflow' up redis >'$WORK/up.log' 2>&1"
   check "the pid file names the new server, not the stale pid" \
-    test "$(head -n1 "$QAFLOW_VAR/run/redis.pid")" != "$$"
+    test "$(cat "$QAFLOW_VAR/run/redis.pid")" != "$$"
+  check "the pid file holds just the pid" grep -Eqx '[0-9]+' "$QAFLOW_VAR/run/redis.pid"
   check "status shows it up on its port" bash -c "'$ROOT/qaflow' status redis | grep -Eq '^redis +up +$port +[0-9]+'"
   check_eq "maxmemory-policy allkeys-lfu selected from the launcher" allkeys-lfu "$(redis_cfg "127.0.0.1:$port" maxmemory-policy)"
   check_eq "maxmemory from the launcher" $((2 * 1024 * 1024)) "$(redis_cfg "127.0.0.1:$port" maxmemory)"
