@@ -17,6 +17,15 @@ qf_logfile() { printf '%s/log/%s.log' "$QAFLOW_VAR" "$1"; }
 # (other tools read it); NAME.pid.start holds the start time.
 qf_starttime() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $20 }'; }
 
+# qf_alive PID: the process exists and is not a zombie (an exited daemon stays a zombie until
+# whoever adopted it reaps it; it is gone for our purposes).
+qf_alive() {
+  kill -0 "$1" 2>/dev/null || return 1
+  local state
+  state="$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)"
+  [[ "$state" != Z ]]
+}
+
 # qf_pid NAME: print the pid recorded for NAME when that very process is alive; return 1 otherwise.
 qf_pid() {
   local f pid start=""
@@ -25,7 +34,7 @@ qf_pid() {
   read -r pid <"$f" || true
   [[ "$pid" =~ ^[0-9]+$ ]] || return 1
   [[ -s "$f.start" ]] && read -r start <"$f.start"
-  kill -0 "$pid" 2>/dev/null || return 1
+  qf_alive "$pid" || return 1
   if [[ -n "${start:-}" && -r "/proc/$pid/stat" && "$(qf_starttime "$pid")" != "$start" ]]; then
     return 1 # the pid now belongs to another process: ours is gone
   fi
@@ -66,7 +75,7 @@ qf_stop_pid() {
   local name="$1" pid="$2" timeout="${3:-30}" i
   kill -TERM "$pid" 2>/dev/null || return 0
   for ((i = 0; i < timeout * 10; i++)); do
-    kill -0 "$pid" 2>/dev/null || return 0
+    qf_alive "$pid" || return 0
     sleep 0.1
   done
   qf_warn "$name (pid $pid) still running after ${timeout}s, sending SIGKILL"
