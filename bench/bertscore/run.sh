@@ -31,6 +31,8 @@ SPID=$!
 for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$PORT/health" > /dev/null 2>&1 && break; sleep 0.1; done
 python3 "$ROOT/bench/bertscore/bench_service.py" "$PORT" "$OUT/c.txt" "$OUT/r.txt" single "$NS"
 python3 "$ROOT/bench/bertscore/bench_service.py" "$PORT" "$OUT/c.txt" "$OUT/r.txt" batch "$NB"
+python3 "$ROOT/bench/bertscore/bench_service.py" "$PORT" "$OUT/c.txt" "$OUT/r.txt" concurrent "$NB"
+curl -s "http://127.0.0.1:$PORT/metrics" | awk '/^qaflow_scorer_(batches|pairs)_total /{printf "%s=%s ", $1, $2} END {print ""}'
 kill -TERM $(pgrep -P "$SPID" qaflow-scorer || echo "$SPID") 2>/dev/null || true
 wait "$SPID" 2>/dev/null || true
 echo "qaflow-scorer peak_rss_mb=$(peak "$OUT/svc.time")"
