@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # stack_test.sh: integration checks of the stack started by `./qaflow test-stack up` (one case per ctest test).
-# Usage: stack_test.sh topics|key_partitioning|consumer_group|postgres|migrations|redis|launcher_redis
+# Usage: stack_test.sh env|topics|key_partitioning|consumer_group|postgres|migrations|redis|launcher_redis
 set -euo pipefail
 
 ROOT="${QAFLOW_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}"
@@ -245,8 +245,26 @@ case_launcher_redis() {
   check "status shows it down" bash -c "'$ROOT/qaflow' status redis | grep -Eq '^redis +down'"
 }
 
+# test-stack env: every address derives from QAFLOW_TEST_PORT_BASE as agreed, and evaluates in a shell.
+case_env() {
+  local out
+  out="$(cd "$ROOT" && QAFLOW_TEST_PORT_BASE=31000 QAFLOW_BUILD_DIR=build-x QAFLOW_BIN_DIR= ./qaflow test-stack env)"
+  check "the output evaluates" bash -c "$out"
+  (
+    eval "$out"
+    check_eq "Kafka at base+92" 127.0.0.1:31092 "$QAFLOW_TEST_KAFKA"
+    check_eq "PostgreSQL at base+432" postgresql://qaflow:qaflow@127.0.0.1:31432/qaflow "$QAFLOW_TEST_PG_DSN"
+    check_eq "Redis at base+379" 127.0.0.1:31379 "$QAFLOW_TEST_REDIS"
+    check_eq "the base itself" 31000 "$QAFLOW_TEST_PORT_BASE"
+    check_eq "binaries in the build dir's bin/" "$ROOT/build-x/bin" "$QAFLOW_BIN_DIR"
+    check "a model dir is given" test -n "$QAFLOW_MODEL_DIR"
+    finish
+  )
+  exit $?
+}
+
 case "$CASE" in
-  topics | key_partitioning | consumer_group | postgres | migrations | redis | launcher_redis) "case_$CASE" ;;
+  env | topics | key_partitioning | consumer_group | postgres | migrations | redis | launcher_redis) "case_$CASE" ;;
   *) echo "unknown case $CASE" >&2; exit 2 ;;
 esac
 finish
