@@ -13,7 +13,7 @@ kafka_setup() {
   qf_info "fetching Kafka $(kafka_version) jars from Maven Central into $libs (first time only)"
   rm -rf "$libs.tmp"
   mkdir -p "$libs.tmp"
-  mvn -B -ntp -f "$QAFLOW_ROOT/infra/kafka/pom.xml" dependency:copy-dependencies \
+  mvn -B -f "$QAFLOW_ROOT/infra/kafka/pom.xml" dependency:copy-dependencies \
     -DoutputDirectory="$libs.tmp" -DincludeScope=runtime >&2 \
     || qf_die "could not fetch the Kafka jars (is Maven Central reachable?)"
   rm -rf "$libs"
