@@ -1,4 +1,4 @@
-# infra/lib/test.sh: ./qaflow test (setup, build, throwaway stack, ctest) and ./qaflow demo.
+# infra/lib/test.sh: ./qaflow test (setup, build, throwaway stack, ctest).
 
 # cmd_test [CTEST_ARGS...]: exit status is ctest's. The throwaway stack is stopped on every path.
 cmd_test() {
@@ -17,9 +17,4 @@ cmd_test() {
   ctest --test-dir "$QAFLOW_BUILD_DIR" --output-on-failure --timeout "${QAFLOW_TEST_TIMEOUT:-900}" "$@" || rc=$?
   ((rc == 0)) || qf_warn "ctest failed (exit $rc); the stack's logs stay in $QAFLOW_TEST_VAR/log"
   return "$rc"
-}
-
-cmd_demo() {
-  cmd_setup
-  cmd_up
 }
