@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # run.sh -- benchmark the embedded llama-server (Gemma 3 270M Q4_K_M) on this machine: answers/s and tokens/s.
-# Usage: bench/llama/run.sh [N_QUESTIONS]   (env: LLAMA_BENCH_PORT [24190], LLAMA_BENCH_THREADS [2],
+# Usage: bench/llama/run.sh [N_QUESTIONS]   (env: LLAMA_BENCH_PORT [24190], LLAMA_BENCH_THREADS [1],
 #        LLAMA_BENCH_CONCURRENCY ["1 2"], LLAMA_BENCH_MAX_TOKENS [128])
 # Builds llama-server and assembles the model first when missing (cached; see infra/llama/).
 set -euo pipefail
@@ -8,7 +8,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 N="${1:-20}"
 PORT="${LLAMA_BENCH_PORT:-24190}"
-THREADS="${LLAMA_BENCH_THREADS:-2}"
+THREADS="${LLAMA_BENCH_THREADS:-1}"
 CONCURRENCY="${LLAMA_BENCH_CONCURRENCY:-1 2}"
 MAXTOK="${LLAMA_BENCH_MAX_TOKENS:-128}"
 export QAFLOW_VAR="${QAFLOW_VAR:-$ROOT/var}"

@@ -18,9 +18,9 @@
 : "${QAFLOW_OLLAMA_MODEL:=tinyllama}"
 : "${QAFLOW_LLAMA_PORT:=8090}"
 : "${QAFLOW_LLMSTUB_PORT:=11435}"
-: "${QAFLOW_LLAMA_THREADS:=2}"
+: "${QAFLOW_LLAMA_THREADS:=1}"
 : "${QAFLOW_LLAMA_CTX:=2048}"
-: "${QAFLOW_LLAMA_PARALLEL:=2}"
+: "${QAFLOW_LLAMA_PARALLEL:=1}"
 
 llmc_dir() { printf '%s/infra/llama' "$QAFLOW_ROOT"; }
 llmc_env_file() { printf '%s/run/llm.env' "$QAFLOW_VAR"; }
