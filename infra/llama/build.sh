@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # build.sh -- build llama.cpp's llama-server offline from the source inside PyPI's llama-cpp-python sdist.
 # Usage: infra/llama/build.sh [--force]
-# Result: $QAFLOW_LLAMA_CACHE/llama-server-<version>/bin/llama-server (default cache: ~/.cache/qaflow),
+# Result: $QAFLOW_LLAMA_CACHE/llama-server-<version>/bin/llama-server (default: $QAFLOW_CACHE, ~/.cache/qaflow),
 # linked into var/llama/bin/llama-server. Reused when present: the first build takes many minutes
 # on a small machine, later runs take a second.
 set -euo pipefail
@@ -11,7 +11,7 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 # shellcheck source=versions.sh
 source "$HERE/versions.sh"
 
-CACHE="${QAFLOW_LLAMA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/qaflow}"
+CACHE="${QAFLOW_LLAMA_CACHE:-${QAFLOW_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/qaflow}}"
 VAR="${QAFLOW_VAR:-$ROOT/var}"
 JOBS="${QAFLOW_LLAMA_JOBS:-2}"
 PREFIX="$CACHE/llama-server-$LLAMA_CPP_PYTHON_VERSION"

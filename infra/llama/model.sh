@@ -12,7 +12,7 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 # shellcheck source=versions.sh
 source "$HERE/versions.sh"
 
-CACHE="${QAFLOW_LLAMA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/qaflow}"
+CACHE="${QAFLOW_LLAMA_CACHE:-${QAFLOW_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/qaflow}}"
 VAR="${QAFLOW_VAR:-$ROOT/var}"
 MODELS="$CACHE/models"
 OUT="$MODELS/$GEMMA_GGUF_NAME"
