@@ -6,13 +6,14 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=/dev/null
 source "$HERE/../../tests/integration/flink/lib.sh"
 N="${1:-2000}"
+CAP="${QAFLOW_BENCH_CONCURRENCY:-32}"  # pairs in flight: the scorer alone and the job's --async-capacity
 ft_init bench
 SAMPLE="$QAFLOW_ROOT/dataset/sample.csv"
 ft_scorer_start scorer "$FT_SCORER_PORT"
 python3 "$HERE/gen.py" "$SAMPLE" "$N" "$FT_RUN-alone" >"$QAFLOW_VAR/alone.tsv"
-alone="$(python3 "$HERE/scorer_alone.py" "$FT_SCORER_PORT" 64 "$QAFLOW_VAR/alone.tsv")"
+alone="$(python3 "$HERE/scorer_alone.py" "$FT_SCORER_PORT" "$CAP" "$QAFLOW_VAR/alone.tsv")"
 ft_log "$alone"
-ft_cluster_and_job --scorer "http://127.0.0.1:$FT_SCORER_PORT" --threshold 0 --max-regenerations 0
+ft_cluster_and_job --scorer "http://127.0.0.1:$FT_SCORER_PORT" --threshold 0 --max-regenerations 0 --async-capacity "$CAP"
 
 count() { kcat -C -b "$FT_K" -t validated-responses -o "s@$FT_START_MS" -e -q -f '%k\n' 2>/dev/null | grep -c "^$1" || true; }
 wait_all() {

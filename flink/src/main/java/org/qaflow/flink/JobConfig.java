@@ -21,7 +21,7 @@ public final class JobConfig implements Serializable {
         {"threshold", "0.75", "BERTScore at or above which an answer is accepted"},
         {"max-regenerations", "3", "regenerations before the best attempt is accepted (retry_count cap)"},
         {"score-field", "auto", "auto (f1_rescaled when present, else f1) | f1_rescaled | f1"},
-        {"async-capacity", "64", "pairs being scored at once per subtask"},
+        {"async-capacity", "32", "pairs being scored at once per subtask (keep <= the scorer's --http-threads)"},
         {"async-timeout-ms", "300000", "after this a pair still unscored is re-queued on the input topic"},
         {"scorer-timeout-ms", "15000", "timeout of one HTTP request to the scorer"},
         {"retry-initial-ms", "100", "first back-off after every scorer address failed"},
