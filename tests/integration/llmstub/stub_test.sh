@@ -111,8 +111,9 @@ case_config() {
     "$(curl -s "$U/admin/config" | jq -r '"\(.rate_503) \(.rate_429) \(.rate_402) \(.latency_ms)"')"
   check_eq "model change shows in /api/tags" "other:latest" \
     "$(post /admin/config '{"model":"other"}' >/dev/null; curl -s "$U/api/tags" | jq -r '.models[0].name')"
-  check_eq "environment variables are read" "0.3" \
-    "$(QAFLOW_LLMSTUB_RATE_429=0.3 start_stub envd; curl -s "http://127.0.0.1:$PORT_envd/admin/config" | jq -r .rate_429)"
+  QAFLOW_LLMSTUB_RATE_429=0.3 QAFLOW_LLMSTUB_MODEL=from-env start_stub envd
+  check_eq "environment variables are read" "0.3 from-env" \
+    "$(curl -s "http://127.0.0.1:$PORT_envd/admin/config" | jq -r '"\(.rate_429) \(.model)"')"
 }
 
 # burst N PATH BODY OUT: N requests over one keep-alive connection; one status per line in OUT.
