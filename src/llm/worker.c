@@ -14,6 +14,7 @@
 #include "msg.h"
 #include "offsets.h"
 #include "prompt.h"
+#include "qid.h"
 #include "timeutil.h"
 
 /* One consumed message, from poll until the delivery report of its result. */
@@ -114,8 +115,8 @@ static void worker_send(worker *w, worker_job *j)
     char err[256];
     if (kafka_producer_send(w->producer, j->topic, j->key, j->payload, strlen(j->payload), j,
                             err, sizeof err) != 0) {
-        /* The local queue stayed full for 1 s: keep the job, it is retried on the next
-         * delivery-report round (never committed before it is delivered). */
+        /* The local queue stayed full for 1 s (the helper polled meanwhile): try once more,
+         * then give up; the offset is not committed, so a restart reads it again. */
         log_error("produce failed topic=%s question_id=%s: %s", j->topic, j->key, err);
         prom_counter_inc(w->m_produce_errors);
         if (kafka_producer_send(w->producer, j->topic, j->key, j->payload, strlen(j->payload), j,
@@ -245,6 +246,8 @@ static void worker_llm_done(void *opaque, void *req_opaque, const llmclient_resu
         j->topic = w->o.topic_failed;
         if (!j->payload) {
             w->fatal = 1;
+            w->jobs--;
+            worker_job_free(j);
             return;
         }
     }
@@ -276,11 +279,13 @@ static void worker_take(worker *w, rd_kafka_message_t *m)
     prom_gauge_set(w->m_jobs, w->jobs);
 
     if (msg_pending_decode(m->payload, m->len, &j->q, err, sizeof err) != 0) {
-        /* dead-letter: keyed by the message's key, or "unknown" */
+        /* dead-letter: keyed by the message's key when it is a valid id, else "unknown" */
         if (m->key && m->key_len > 0)
             j->key = strndup(m->key, m->key_len);
-        else
+        if (!j->key || !qid_valid(j->key)) {
+            free(j->key);
             j->key = strdup("unknown");
+        }
         char reason[400];
         snprintf(reason, sizeof reason, "malformed message on %s: %s", w->o.topic_pending, err);
         log_warn("malformed message partition=%d offset=%lld key=%s: %s", m->partition,
@@ -289,14 +294,10 @@ static void worker_take(worker *w, rd_kafka_message_t *m)
         j->payload = worker_failed_payload(j, reason, 0, err, sizeof err);
         j->topic = w->o.topic_failed;
         if (!j->payload) {
-            /* the key itself is not a valid question_id: fall back to "unknown" */
-            free(j->key);
-            j->key = strdup("unknown");
-            j->payload = worker_failed_payload(j, reason, 0, err, sizeof err);
-        }
-        if (!j->payload) {
             log_error("cannot encode dead letter: %s", err);
             w->fatal = 1;
+            w->jobs--;
+            worker_job_free(j);
             return;
         }
         worker_send(w, j);
@@ -314,6 +315,8 @@ static void worker_take(worker *w, rd_kafka_message_t *m)
                   body ? err : "out of memory");
         free(body);
         w->fatal = 1;
+        w->jobs--;
+        worker_job_free(j);
         return;
     }
     free(body);
