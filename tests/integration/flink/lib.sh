@@ -33,6 +33,7 @@ ft_init() {
   source "$QAFLOW_ROOT/infra/components/flink.sh"
   FT_START_MS=$(($(date +%s%3N) - 1000))
   trap ft_cleanup EXIT
+  trap 'exit 143' TERM INT
   ft_log "case $name: run $FT_RUN, Flink UI http://127.0.0.1:$QAFLOW_FLINK_PORT, logs in $QAFLOW_VAR/log"
 }
 
