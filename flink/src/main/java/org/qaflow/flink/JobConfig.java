@@ -18,7 +18,7 @@ public final class JobConfig implements Serializable {
         {"scorer", "http://127.0.0.1:5002", "qaflow-scorer base URLs, comma-separated (round-robin)"},
         {"group-id", "qaflow-scorejob", "Kafka consumer group (also the transactional id prefix)"},
         {"input-topic", Codec.SUCCESS, "topic with the LLM answers"},
-        {"threshold", "0.75", "BERTScore at or above which an answer is accepted"},
+        {"threshold", "0.5", "BERTScore at or above which an answer is accepted (docs/flink.md: Choosing the threshold)"},
         {"max-regenerations", "3", "regenerations before the best attempt is accepted (retry_count cap)"},
         {"score-field", "auto", "auto (f1_rescaled when present, else f1) | f1_rescaled | f1"},
         {"async-capacity", "32", "pairs being scored at once per subtask (keep <= the scorer's --http-threads)"},

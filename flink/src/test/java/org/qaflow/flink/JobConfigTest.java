@@ -14,7 +14,7 @@ class JobConfigTest {
     @Test
     void defaultsEnvAndFlags() {
         JobConfig d = JobConfig.parse(new String[0], Map.of());
-        assertEquals(0.75, d.threshold);
+        assertEquals(0.5, d.threshold);
         assertEquals(3, d.maxRegenerations);
         assertEquals("auto", d.scoreField);
         assertEquals("qaflow-scorejob", d.groupId);
