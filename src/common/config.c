@@ -316,6 +316,43 @@ int config_parse(config *c, int argc, char **argv, char *err, size_t errlen)
     return 0;
 }
 
+config *config_start(const char *prog, const char *summary, const config_entry *entries, size_t n,
+                     int argc, char **argv, const char *log_component, int *exit_code)
+{
+    char err[512];
+    *exit_code = 2;
+    config *c = config_create(prog, summary, entries, n, err, sizeof err);
+    if (!c) {
+        fprintf(stderr, "%s: %s\n", prog, err);
+        return NULL;
+    }
+    int pr = config_parse(c, argc, argv, err, sizeof err);
+    if (pr != 0) {
+        if (pr < 0)
+            fprintf(stderr, "%s: %s (see --help)\n", prog, err);
+        else
+            *exit_code = 0;
+        config_destroy(c);
+        return NULL;
+    }
+    if (log_component && config_start_log(c, log_component) != 0) {
+        config_destroy(c);
+        return NULL;
+    }
+    *exit_code = 0;
+    return c;
+}
+
+int config_start_log(const config *c, const char *log_component)
+{
+    char err[512];
+    if (log_init(log_component, config_get_string(c, "log-level"), err, sizeof err) != 0) {
+        fprintf(stderr, "%s: %s\n", c->prog, err);
+        return -1;
+    }
+    return 0;
+}
+
 static const config_entry *lookup(const config *c, const char *name, config_type t, size_t *idx)
 {
     for (size_t i = 0; i < c->n; i++) {

@@ -50,6 +50,17 @@ size_t config_get_list(const config *c, const char *name, const char *const **it
 /* Where the value came from: "flag", "env" or "default". */
 const char *config_source(const config *c, const char *name);
 
+/* The start of every service's main: config_create + config_parse + config_start_log.
+ * Returns the parsed config (the caller destroys it), or NULL when main should return
+ * *exit_code at once: 0 after --help (printed to stdout), 2 on a bad table, flag, value or
+ * log level (the reason is printed to stderr as "<prog>: <reason>"). log_component NULL:
+ * logging is left to the caller (e.g. when its name depends on a setting). */
+config *config_start(const char *prog, const char *summary, const config_entry *entries, size_t n,
+                     int argc, char **argv, const char *log_component, int *exit_code);
+/* log_init with the "log-level" setting; on a bad level prints "<prog>: <reason>" to stderr
+ * and returns -1 (the caller should exit 2). */
+int config_start_log(const config *c, const char *log_component);
+
 void config_print_help(const config *c, FILE *out);
 /* Logs every setting at info level (one line per setting). */
 void config_log(const config *c);

@@ -87,26 +87,13 @@ int main(int argc, char **argv)
 {
     char err[512];
     int rc = 1;
-    config *cfg = config_create("qaflow-llm-worker",
-                                "Consumes questions-pending, asks the LLM, produces the result to "
-                                "llm-responses-success, an error topic or questions-failed.",
-                                settings, sizeof settings / sizeof *settings, err, sizeof err);
-    if (!cfg) {
-        fprintf(stderr, "qaflow-llm-worker: %s\n", err);
-        return 2;
-    }
-    int pr = config_parse(cfg, argc, argv, err, sizeof err);
-    if (pr != 0) {
-        if (pr < 0)
-            fprintf(stderr, "qaflow-llm-worker: %s (see --help)\n", err);
-        config_destroy(cfg);
-        return pr > 0 ? 0 : 2;
-    }
-    if (log_init("llm-worker", config_get_string(cfg, "log-level"), err, sizeof err) != 0) {
-        fprintf(stderr, "qaflow-llm-worker: %s\n", err);
-        config_destroy(cfg);
-        return 2;
-    }
+    config *cfg = config_start("qaflow-llm-worker",
+                               "Consumes questions-pending, asks the LLM, produces the result to "
+                               "llm-responses-success, an error topic or questions-failed.",
+                               settings, sizeof settings / sizeof *settings, argc, argv, "llm-worker", &rc);
+    if (!cfg)
+        return rc;
+    rc = 1;
     config_log(cfg);
 
     llm_backend_kind kind;

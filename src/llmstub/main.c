@@ -78,29 +78,17 @@ static int stub_initial_faults(const config *c, stub_faults *f, char *err, size_
 int main(int argc, char **argv)
 {
     char err[512];
-    config *c = config_create("qaflow-llm-stub",
-                              "A small LLM server for tests and demos: speaks Ollama (/api/generate, /api/tags) and the "
-                              "OpenAI-compatible API (/v1/chat/completions, /v1/completions, /v1/models), answers "
-                              "deterministically, plays scripted answers, injects faults (503/429/402, Retry-After, "
-                              "latency, hangs), records prompts, and can proxy a real LLM (--upstream). Admin API: "
-                              "/admin/config, /admin/script, /admin/requests. See docs/llm-backends.md.",
-                              stub_settings, sizeof(stub_settings) / sizeof(*stub_settings), err, sizeof(err));
-    if (!c) {
-        fprintf(stderr, "qaflow-llm-stub: %s\n", err);
-        return 2;
-    }
-    int prc = config_parse(c, argc, argv, err, sizeof(err));
-    if (prc != 0) {
-        if (prc < 0)
-            fprintf(stderr, "qaflow-llm-stub: %s (see --help)\n", err);
-        config_destroy(c);
-        return prc > 0 ? 0 : 2;
-    }
-    if (log_init("llm-stub", config_get_string(c, "log-level"), err, sizeof(err)) != 0) {
-        fprintf(stderr, "qaflow-llm-stub: %s\n", err);
-        config_destroy(c);
-        return 2;
-    }
+    int exit_code;
+    config *c = config_start("qaflow-llm-stub",
+                             "A small LLM server for tests and demos: speaks Ollama (/api/generate, /api/tags) and the "
+                             "OpenAI-compatible API (/v1/chat/completions, /v1/completions, /v1/models), answers "
+                             "deterministically, plays scripted answers, injects faults (503/429/402, Retry-After, "
+                             "latency, hangs), records prompts, and can proxy a real LLM (--upstream). Admin API: "
+                             "/admin/config, /admin/script, /admin/requests. See docs/llm-backends.md.",
+                             stub_settings, sizeof(stub_settings) / sizeof(*stub_settings), argc, argv,
+                             "llm-stub", &exit_code);
+    if (!c)
+        return exit_code;
     stub_faults faults;
     if (stub_initial_faults(c, &faults, err, sizeof(err)) != 0) {
         log_error("bad settings: %s", err);

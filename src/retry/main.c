@@ -55,21 +55,14 @@ int main(int argc, char **argv)
 {
     char err[512];
     int rc = 1;
-    config *cfg = config_create("qaflow-retry",
-                                "Re-sends questions that failed with an overload or quota error to "
-                                "questions-pending after the policy's delay, without blocking.",
-                                settings, sizeof settings / sizeof *settings, err, sizeof err);
-    if (!cfg) {
-        fprintf(stderr, "qaflow-retry: %s\n", err);
-        return 2;
-    }
-    int pr = config_parse(cfg, argc, argv, err, sizeof err);
-    if (pr != 0) {
-        if (pr < 0)
-            fprintf(stderr, "qaflow-retry: %s (see --help)\n", err);
-        config_destroy(cfg);
-        return pr > 0 ? 0 : 2;
-    }
+    /* Logging starts below, once the policy names the component. */
+    config *cfg = config_start("qaflow-retry",
+                               "Re-sends questions that failed with an overload or quota error to "
+                               "questions-pending after the policy's delay, without blocking.",
+                               settings, sizeof settings / sizeof *settings, argc, argv, NULL, &rc);
+    if (!cfg)
+        return rc;
+    rc = 1;
     retry_opts o;
     memset(&o, 0, sizeof o);
     const char *pname = config_get_string(cfg, "policy");
@@ -82,8 +75,7 @@ int main(int argc, char **argv)
     snprintf(comp, sizeof comp, "retry-%s", pname);
     snprintf(group, sizeof group, "qaflow-retry-%s", pname);
     snprintf(topic_in, sizeof topic_in, "llm-responses-error-%s", pname);
-    if (log_init(comp, config_get_string(cfg, "log-level"), err, sizeof err) != 0) {
-        fprintf(stderr, "qaflow-retry: %s\n", err);
+    if (config_start_log(cfg, comp) != 0) {
         config_destroy(cfg);
         return 2;
     }

@@ -52,26 +52,15 @@ static const config_entry storage_config[] = {
 int main(int argc, char **argv)
 {
     char err[512];
-    config *cfg = config_create("qaflow-storage",
-                                "qaflow's storage service: HTTP API (POST /query, GET /status/<id>, GET /metrics, "
-                                "GET /health),\nRedis cache-aside, transactional outbox to questions-pending and the "
-                                "persistence consumer.",
-                                storage_config, sizeof storage_config / sizeof storage_config[0], err, sizeof err);
-    if (!cfg) {
-        fprintf(stderr, "qaflow-storage: %s\n", err);
-        return 2;
-    }
-    int prc = config_parse(cfg, argc, argv, err, sizeof err);
-    if (prc != 0) {
-        if (prc < 0) fprintf(stderr, "qaflow-storage: %s\n", err);
-        config_destroy(cfg);
-        return prc < 0 ? 2 : 0;
-    }
-    if (log_init("storage", config_get_string(cfg, "log-level"), err, sizeof err) != 0) {
-        fprintf(stderr, "qaflow-storage: %s\n", err);
-        config_destroy(cfg);
-        return 2;
-    }
+    int exit_code;
+    config *cfg = config_start("qaflow-storage",
+                               "qaflow's storage service: HTTP API (POST /query, GET /status/<id>, GET /metrics, "
+                               "GET /health),\nRedis cache-aside, transactional outbox to questions-pending and the "
+                               "persistence consumer.",
+                               storage_config, sizeof storage_config / sizeof storage_config[0], argc, argv,
+                               "storage", &exit_code);
+    if (!cfg)
+        return exit_code;
     config_log(cfg);
 
     struct sigaction sa;

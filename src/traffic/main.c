@@ -59,7 +59,7 @@ static const config_entry traffic_settings[] = {
 int main(int argc, char **argv) {
     char err[512];
     int rc = 1;
-    config *c = config_create(
+    config *c = config_start(
         "qaflow-traffic",
         "The traffic generator: reads questions from a Yahoo! Answers CSV dataset (question text = title, plus a "
         "newline and the content when there is one; original_answer = the best answer), sends them to "
@@ -68,22 +68,9 @@ int main(int argc, char **argv) {
         "the cache/database, completed, failed, timed out, attempts distribution, average score, latency "
         "p50/p95/p99. Exit status: 0 done, 1 could not run, 2 bad settings, 3 --require-complete not met. "
         "See docs/dataset.md.",
-        traffic_settings, sizeof(traffic_settings) / sizeof(*traffic_settings), err, sizeof(err));
-    if (!c) {
-        fprintf(stderr, "qaflow-traffic: %s\n", err);
-        return 2;
-    }
-    int prc = config_parse(c, argc, argv, err, sizeof(err));
-    if (prc != 0) {
-        if (prc < 0) fprintf(stderr, "qaflow-traffic: %s (see --help)\n", err);
-        config_destroy(c);
-        return prc > 0 ? 0 : 2;
-    }
-    if (log_init("traffic", config_get_string(c, "log-level"), err, sizeof(err)) != 0) {
-        fprintf(stderr, "qaflow-traffic: %s\n", err);
-        config_destroy(c);
-        return 2;
-    }
+        traffic_settings, sizeof(traffic_settings) / sizeof(*traffic_settings), argc, argv, "traffic", &rc);
+    if (!c) return rc;
+    rc = 1;
     traffic_dist dist;
     if (traffic_dist_parse(config_get_string(c, "distribution"), &dist) != 0) {
         fprintf(stderr, "qaflow-traffic: --distribution must be uniform or poisson (see --help)\n");

@@ -1,4 +1,4 @@
-/* test_config.c -- config table: defaults, env, flags (both forms), precedence, bounds, errors, --help. */
+/* test_config.c -- config table: defaults, env, flags (both forms), precedence, bounds, errors, --help, config_start. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,5 +131,28 @@ int main(void)
     /* a bad default is caught at create time */
     static const config_entry bad[] = { { "n", NULL, NULL, CONFIG_INT, "many", 0, 0, "" } };
     CHECK(config_create("p", NULL, bad, 1, err, sizeof err) == NULL);
+
+    /* config_start: the shared main() preamble tells the caller whether to exit, and how */
+    int code = -1;
+    CHECK(config_start("p", NULL, bad, 1, 1, a0, NULL, &code) == NULL && code == 2);
+    char *s1[] = { "prog", "--port=7" };
+    code = -1;
+    c = config_start("testprog", "a test", table, N, 2, s1, "testcfg", &code);
+    CHECK(c && code == 0 && config_get_int(c, "port") == 7);
+    config_destroy(c);
+    char *s2[] = { "prog", "--nope" };
+    code = -1;
+    CHECK(config_start("testprog", "a test", table, N, 2, s2, "testcfg", &code) == NULL && code == 2);
+    char *s3[] = { "prog", "--help" };
+    code = -1;
+    CHECK(config_start("testprog", "a test", table, N, 2, s3, "testcfg", &code) == NULL && code == 0);
+    char *s4[] = { "prog", "--log-level=loud" };
+    code = -1;
+    CHECK(config_start("testprog", "a test", table, N, 2, s4, "testcfg", &code) == NULL && code == 2);
+    code = -1;
+    c = config_start("testprog", "a test", table, N, 2, s4, NULL, &code); /* logging left to the caller */
+    CHECK(c && code == 0);
+    CHECK(config_start_log(c, "testcfg") == -1);
+    config_destroy(c);
     return CHECK_DONE();
 }
