@@ -14,6 +14,7 @@
 #include "prom.h"
 #include "scorer_api.h"
 #include "scorer_defaults.h"
+#include "scorer_http.h"
 
 static volatile sig_atomic_t scorer_running = 1;
 
@@ -42,8 +43,8 @@ static const config_entry scorer_config[] = {
     {"max-pairs", NULL, NULL, CONFIG_INT, "256", 1, 100000, "pairs per request; more gets 400"},
     {"max-text", NULL, NULL, CONFIG_INT, "65536", 1, 1e8, "bytes per text; more gets 400"},
     {"max-body", NULL, NULL, CONFIG_INT, "4194304", 1024, 1e9, "request body limit in bytes (413 beyond)"},
-    {"http-threads", NULL, NULL, CONFIG_INT, "32", 1, 1024,
-     "HTTP worker threads (bounds how many requests can wait in one micro-batch)"},
+    {"http-threads", "QAFLOW_SCORER_HTTP_THREADS", NULL, CONFIG_INT, "256", 1, 4096,
+     "concurrent HTTP connections, one thread each (bounds how many requests can wait for a micro-batch)"},
     {"log-level", "QAFLOW_LOG_LEVEL", NULL, CONFIG_STRING, "info", 0, 0, "debug, info, warn, error"},
 };
 
@@ -131,7 +132,7 @@ int main(int argc, char **argv)
     bertscore_baseline *bl = NULL;
     prom_registry *prom = NULL;
     batcher *b = NULL;
-    http_server *srv = NULL;
+    scorer_http *srv = NULL;
     bertscore_model *m = bertscore_model_load(config_get_string(c, "model-dir"), err, sizeof err);
     if (!m) {
         log_error("cannot load the model: %s", err);
@@ -188,11 +189,11 @@ int main(int argc, char **argv)
     sa.sa_handler = scorer_on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    if (!(srv = http_server_create(&ho, err, sizeof err))) {
+    if (!(srv = scorer_http_create(&ho, err, sizeof err))) {
         log_error("cannot start the HTTP server: %s", err);
         goto out;
     }
-    log_info("listening port=%d model=%s layer=%d rescaled=%d", http_server_port(srv), bertscore_model_name(m),
+    log_info("listening port=%d model=%s layer=%d rescaled=%d", scorer_http_port(srv), bertscore_model_name(m),
              app.layer, app.rescaled);
     while (scorer_running)
         usleep(100000); /* the signal may land on any thread: poll the flag */
@@ -206,7 +207,7 @@ int main(int argc, char **argv)
     usleep(100000);
     rc = 0;
 out:
-    http_server_destroy(srv);   /* finishes in-flight requests, which the batcher still serves */
+    scorer_http_destroy(srv);
     batcher_destroy(b);
     prom_registry_destroy(prom);
     baseline_destroy(bl);

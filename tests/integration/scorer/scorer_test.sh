@@ -119,8 +119,8 @@ errors)
   check "missing model refuses to start" sh -c "! '$SCORER_BIN' --port 0 --model-dir /nonexistent > /dev/null 2>&1"
   ;;
 overload)
-  # one request waits up to 8 s in the queue for companions; a second one finds the queue full
-  start_scorer --baseline "" --max-queue 1 --batch-wait-ms 8000
+  # one request waits up to 10 s in the queue for companions; a second one finds the queue full
+  start_scorer --baseline "" --max-queue 1 --batch-wait-ms 10000
   printf '%s' '{"pairs":[{"candidate":"first request","reference":"first"}]}' > "$TMP/a.json"
   printf '%s' '{"pairs":[{"candidate":"second request","reference":"second"}]}' > "$TMP/b.json"
   ( post "$TMP/ra.json" "$TMP/a.json" > "$TMP/codea" ) &
@@ -132,6 +132,10 @@ overload)
   done
   check "the first request is seen waiting in the queue" [ "$SEEN" = 1 ]
   check "second request gets 503 while the queue is full" [ "$(post "$TMP/rb.json" "$TMP/b.json")" = 503 ]
+  # a request waiting for its micro-batch must not stall other connections (one thread each)
+  HOK=0
+  for _ in $(seq 1 20); do curl -sf --max-time 4 "$URL/health" > /dev/null && HOK=$((HOK + 1)); done
+  check "20 /health requests answered while a /score request waits for its batch ($HOK)" [ "$HOK" = 20 ]
   wait "$A"
   check "first request is still answered 200" [ "$(cat "$TMP/codea")" = 200 ]
   check "rejections counted" sh -c "curl -s $URL/metrics | grep -q '^qaflow_scorer_rejected_total 1'"
@@ -157,4 +161,5 @@ shutdown)
 *) echo "unknown case $CASE"; exit 2 ;;
 esac
 echo "$PASS passed, $FAIL failed"
+if [ "$FAIL" != 0 ]; then echo "--- scorer log (tail)"; tail -n 20 "$TMP/scorer.log" 2>/dev/null; fi
 [ "$FAIL" = 0 ]
