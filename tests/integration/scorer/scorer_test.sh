@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # scorer_test.sh -- qaflow-scorer against the real binary: concurrent requests give the CLI's numbers, errors, overload, metrics, shutdown.
-# usage: scorer_test.sh CASE   (env: SCORER_BIN, BERTSCORE_BIN, QAFLOW_MODEL_DIR, QAFLOW_TEST_PORT_BASE, BASELINE)
+# usage: scorer_test.sh CASE   (env: SCORER_BIN, BERTSCORE_BIN, QAFLOW_MODEL_DIR [else QAFLOW_MODEL_DIR_DEFAULT], QAFLOW_TEST_PORT_BASE, BASELINE)
 set -u
 CASE=${1:?case}
+QAFLOW_MODEL_DIR=${QAFLOW_MODEL_DIR:-${QAFLOW_MODEL_DIR_DEFAULT:-}}
 : "${SCORER_BIN:?}" "${BERTSCORE_BIN:?}" "${QAFLOW_MODEL_DIR:?QAFLOW_MODEL_DIR must name the model directory}"
 [ -f "$QAFLOW_MODEL_DIR/model.safetensors" ] || { echo "FAIL: no model in QAFLOW_MODEL_DIR=$QAFLOW_MODEL_DIR (run infra/models.sh)"; exit 1; }
 BASE=${QAFLOW_TEST_PORT_BASE:-25000}

@@ -19,10 +19,13 @@ static int bs_test_checks;
         }                                                                        \
     } while (0)
 
-/* The model directory from $QAFLOW_MODEL_DIR; a missing variable or directory fails the test. */
+/* The model directory: $QAFLOW_MODEL_DIR (the test stack's), else the build's default passed
+ * by ctest as $QAFLOW_MODEL_DIR_DEFAULT; none fails the test. */
 static const char *bs_test_model_dir(void)
 {
     const char *d = getenv("QAFLOW_MODEL_DIR");
+    if (!d || !*d)
+        d = getenv("QAFLOW_MODEL_DIR_DEFAULT");
     if (!d || !*d) {
         fprintf(stderr, "FAIL: QAFLOW_MODEL_DIR is not set (run infra/models.sh, then "
                         "QAFLOW_MODEL_DIR=var/models/all-MiniLM-L6-v2)\n");
