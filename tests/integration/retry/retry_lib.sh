@@ -1,4 +1,4 @@
-# retry_lib.sh -- helpers of the retry tests on top of ../llm/lib.sh.
+# retry_lib.sh -- helpers of the retry tests on top of ../llm/lib.sh: messages, waits, delay checks.
 . "$(dirname "${BASH_SOURCE[0]}")/../llm/lib.sh"
 
 # e_json ID ERROR_RETRIES TYPE [RETRY_AFTER_S]: an error-topic message as the worker writes it.
@@ -31,4 +31,35 @@ check_delay() {
   t_log "$1: delay ${2} ms (nominal $3 ms)"
   (($2 >= $3)) || t_fail "$1: forwarded after $2 ms, before its due time ($3 ms)"
   (($2 < $3 + 2500)) || t_fail "$1: forwarded after $2 ms, more than 2.5 s late (nominal $3 ms)"
+}
+
+# wait_scheduled NAME PREFIX N: waits (30 s at most) until retry consumer NAME has logged the
+# scheduling of N questions whose ids start with PREFIX.
+wait_scheduled() {
+  local deadline=$((SECONDS + 30))
+  until (($(grep -c "schedule question_id=$2" "$T_DIR/$1.log" || true) >= $3)); do
+    ((SECONDS < deadline)) || t_fail "$1 did not schedule the $3 messages"
+    sleep 0.1
+  done
+}
+
+# forwarded_count PREFIX N SECS: waits up to SECS until N distinct questions whose ids start with
+# PREFIX are on questions-pending; prints how many there are (the caller decides what to fail).
+forwarded_count() {
+  local deadline=$((SECONDS + $3)) uniq=0
+  while ((SECONDS < deadline)); do
+    uniq=$(consume "$T_PENDING" | cut -f2 | grep "$1" | sort -u | wc -l)
+    ((uniq == $2)) && break
+    sleep 0.5
+  done
+  echo "$uniq"
+}
+
+# check_not_early ID ER: question ID, sent with error_retries=ER, was forwarded and not before
+# its due time (2^ER s), by $T_DIR/err.tsv and $T_DIR/pend.tsv (consume both first).
+check_not_early() {
+  local d
+  d=$(delay_of "$T_DIR/err.tsv" "$T_DIR/pend.tsv" "$1" "$2")
+  [[ $d != missing ]] || t_fail "$1 not forwarded"
+  ((d >= (1000 << $2))) || t_fail "$1 forwarded after $d ms, before its due time"
 }
