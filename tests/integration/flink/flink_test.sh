@@ -164,6 +164,8 @@ case_restart() {
   ft_near "first_score remembered across the crash" "$(jq -r .first_score <<<"$v")" "$S_P1"
   ft_eq "best answer across the crash" "$(jq -r .llm_response <<<"$v")" "$BEST_TEXT"
   ft_eq "attempts across the crash" "$(jq -r .processing_attempts <<<"$v")" 3
+  ft_eq "attempt 0 (in the checkpoint) not replayed" \
+    "$(ft_msgs low-quality-responses "$q" | jq -r 'select(.retry_count == 0) | .retry_count' | grep -c .)" 1
   # 2. nothing lost; a redelivered final message carries the same result (storage upserts it into one row)
   for i in $(seq 1 20); do
     v="$(ft_wait validated-responses "$FT_RUN-b$i" 1)"
