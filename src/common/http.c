@@ -29,11 +29,39 @@ struct http_server {
 
 /* Per-request state, allocated at the first callback and freed in request_completed. */
 typedef struct req_ctx {
-    char *body;
-    size_t len, cap;
-    int too_large;
+    http_body body;
     int64_t start_us;
 } req_ctx;
+
+int http_body_append(http_body *b, const char *data, size_t n, size_t max)
+{
+    if (b->too_large) return 0;
+    if (b->len + n > max) {
+        b->too_large = 1;
+        free(b->data);
+        b->data = NULL;
+        b->len = b->cap = 0;
+        return 0;
+    }
+    if (b->len + n + 1 > b->cap) {
+        size_t ncap = b->cap ? b->cap : 1024;
+        while (ncap < b->len + n + 1) ncap *= 2;
+        char *nb = realloc(b->data, ncap);
+        if (!nb) return -1;
+        b->data = nb;
+        b->cap = ncap;
+    }
+    memcpy(b->data + b->len, data, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+void http_body_free(http_body *b)
+{
+    free(b->data);
+    memset(b, 0, sizeof *b);
+}
 
 const char *http_request_header(const http_request *req, const char *name)
 {
@@ -168,34 +196,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (*upload_data_size > 0) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
-        if (ctx->too_large) return MHD_YES;
-        if (ctx->len + n > s->max_body) {
-            ctx->too_large = 1;
-            free(ctx->body);
-            ctx->body = NULL;
-            ctx->len = ctx->cap = 0;
-            return MHD_YES;
-        }
-        if (ctx->len + n + 1 > ctx->cap) {
-            size_t ncap = ctx->cap ? ctx->cap : 1024;
-            while (ncap < ctx->len + n + 1) ncap *= 2;
-            char *nb = realloc(ctx->body, ncap);
-            if (!nb) return MHD_NO;
-            ctx->body = nb;
-            ctx->cap = ncap;
-        }
-        memcpy(ctx->body + ctx->len, upload_data, n);
-        ctx->len += n;
-        return MHD_YES;
+        return http_body_append(&ctx->body, upload_data, n, s->max_body) == 0 ? MHD_YES : MHD_NO;
     }
 
     http_response resp;
     memset(&resp, 0, sizeof resp);
-    if (ctx->too_large) {
+    if (ctx->body.too_large) {
         http_response_error(&resp, 413, "request body larger than %zu bytes", s->max_body);
     } else {
-        http_request req = { method, url, "", ctx->body ? ctx->body : "", ctx->len, conn };
-        if (ctx->body) ctx->body[ctx->len] = '\0';
+        http_request req = { method, url, "", ctx->body.data ? ctx->body.data : "", ctx->body.len, conn };
         dispatch(s, &req, &resp);
     }
     struct MHD_Response *r = MHD_create_response_from_buffer(resp.body_len, resp.body ? resp.body : (void *)"",
@@ -224,7 +233,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
     req_ctx *ctx = *con_cls;
     if (!ctx) return;
-    free(ctx->body);
+    http_body_free(&ctx->body);
     free(ctx);
     *con_cls = NULL;
 }

@@ -19,6 +19,19 @@ typedef struct http_request {
 const char *http_request_header(const http_request *req, const char *name);
 const char *http_request_query(const http_request *req, const char *key);
 
+/* A request body collected from libmicrohttpd's upload chunks, bounded in size; zero it to start.
+ * Shared with the LLM stub's own server (src/llmstub/stub_http.c). */
+typedef struct http_body {
+    char *data;                 /* malloc'd, NUL-terminated after each append; NULL when empty */
+    size_t len, cap;
+    int too_large;              /* the body passed the bound: what came is dropped, the rest ignored */
+} http_body;
+
+/* Appends n bytes unless that would make the body longer than max (then too_large is set and
+ * the body freed). Returns 0, or -1 when out of memory. */
+int http_body_append(http_body *b, const char *data, size_t n, size_t max);
+void http_body_free(http_body *b);
+
 #define HTTP_MAX_HEADERS 4
 typedef struct http_response {
     int status;

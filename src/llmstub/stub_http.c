@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "http.h"
 #include "log.h"
 
 struct stub_http {
@@ -25,9 +26,7 @@ struct stub_http {
 };
 
 typedef struct http_ctx {
-    char *body;
-    size_t len, cap;
-    int too_large;
+    http_body body;             /* qaflow_common's bounded body (http.h) */
 } http_ctx;
 
 const char *stub_http_query(const stub_http_req *req, const char *key)
@@ -120,38 +119,16 @@ static enum MHD_Result http_on_request(void *cls, struct MHD_Connection *conn, c
     if (*upload_data_size > 0) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
-        if (ctx->too_large)
-            return MHD_YES;
-        if (ctx->len + n > s->max_body) {
-            ctx->too_large = 1;
-            free(ctx->body);
-            ctx->body = NULL;
-            ctx->len = ctx->cap = 0;
-            return MHD_YES;
-        }
-        if (ctx->len + n + 1 > ctx->cap) {
-            size_t cap = ctx->cap ? ctx->cap : 1024;
-            while (cap < ctx->len + n + 1)
-                cap *= 2;
-            char *nb = realloc(ctx->body, cap);
-            if (!nb)
-                return MHD_NO;
-            ctx->body = nb;
-            ctx->cap = cap;
-        }
-        memcpy(ctx->body + ctx->len, upload_data, n);
-        ctx->len += n;
-        ctx->body[ctx->len] = '\0';
-        return MHD_YES;
+        return http_body_append(&ctx->body, upload_data, n, s->max_body) == 0 ? MHD_YES : MHD_NO;
     }
     stub_http_resp resp;
     memset(&resp, 0, sizeof(resp));
-    if (ctx->too_large) {
+    if (ctx->body.too_large) {
         char msg[96];
         snprintf(msg, sizeof(msg), "{\"error\":\"request body larger than %zu bytes\"}", s->max_body);
         stub_http_text(&resp, 413, NULL, msg);
     } else {
-        stub_http_req req = {method, url, ctx->body ? ctx->body : "", ctx->len, conn};
+        stub_http_req req = {method, url, ctx->body.data ? ctx->body.data : "", ctx->body.len, conn};
         s->fn(s->opaque, &req, &resp);
     }
     if (resp.drop) {
@@ -182,7 +159,7 @@ static void http_on_completed(void *cls, struct MHD_Connection *conn, void **con
     http_ctx *ctx = *con_cls;
     if (!ctx)
         return;
-    free(ctx->body);
+    http_body_free(&ctx->body);
     free(ctx);
     *con_cls = NULL;
 }

@@ -1,4 +1,4 @@
-/* test_http.c -- the libmicrohttpd glue on a real loopback server: routes, 404/405, 413, /health, /metrics. */
+/* test_http.c -- the libmicrohttpd glue on a real loopback server: routes, 404/405, 413, bodies, /health, /metrics. */
 #include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +78,16 @@ int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     char err[256];
+
+    /* http_body: chunks accumulate NUL-terminated up to the bound; past it, everything is dropped */
+    http_body hb = { 0 };
+    CHECK(http_body_append(&hb, "abc", 3, 8) == 0 && hb.len == 3 && strcmp(hb.data, "abc") == 0);
+    CHECK(http_body_append(&hb, "defgh", 5, 8) == 0 && hb.len == 8 && strcmp(hb.data, "abcdefgh") == 0);
+    CHECK(!hb.too_large);
+    CHECK(http_body_append(&hb, "i", 1, 8) == 0 && hb.too_large && hb.data == NULL && hb.len == 0);
+    CHECK(http_body_append(&hb, "j", 1, 8) == 0 && hb.too_large && hb.len == 0);
+    http_body_free(&hb);
+    CHECK(hb.data == NULL && hb.len == 0 && !hb.too_large);
     int calls = 0;
     prom_registry *reg = prom_registry_create();
     prom_counter *mine = prom_counter_create(reg, "qaflow_test_things_total", "things", NULL);
