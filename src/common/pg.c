@@ -79,6 +79,20 @@ int pg_conn_check(pg_conn *c)
 
 const char *pg_last_sqlstate(const pg_conn *c) { return c->sqlstate; }
 
+/* Returns r when its statement succeeded; otherwise records the SQLSTATE in c->sqlstate and the
+ * message in err, frees r and returns NULL. r may be NULL (libpq out of memory or no link). */
+static PGresult *result_or_error(pg_conn *c, PGresult *r, char *err, size_t errlen)
+{
+    ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return r;
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    snprintf(c->sqlstate, sizeof c->sqlstate, "%s", state ? state : "");
+    snprintf(err, errlen, "postgresql: %s", r ? PQresultErrorMessage(r) : PQerrorMessage(c->conn));
+    trim_newline(err);
+    PQclear(r);
+    return NULL;
+}
+
 PGresult *pg_exec(pg_conn *c, const char *sql, int nparams, const char *const *params,
                   char *err, size_t errlen)
 {
@@ -89,14 +103,9 @@ PGresult *pg_exec(pg_conn *c, const char *sql, int nparams, const char *const *p
             if (!idle && PQtransactionStatus(c->conn) != PQTRANS_UNKNOWN) break;
             pg_reset(c);
         }
-        PGresult *r = PQexecParams(c->conn, sql, nparams, NULL, params, NULL, NULL, 0);
-        ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
-        if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return r;
-        const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-        snprintf(c->sqlstate, sizeof c->sqlstate, "%s", state ? state : "");
-        snprintf(err, errlen, "postgresql: %s", r ? PQresultErrorMessage(r) : PQerrorMessage(c->conn));
-        trim_newline(err);
-        PQclear(r);
+        PGresult *r = result_or_error(c, PQexecParams(c->conn, sql, nparams, NULL, params, NULL, NULL, 0),
+                                      err, errlen);
+        if (r) return r;
         /* retry only a statement that ran outside a transaction on a connection that broke */
         if (PQstatus(c->conn) == CONNECTION_OK || !idle) return NULL;
         log_warn("postgresql connection lost, reconnecting: %s", err);
@@ -134,14 +143,8 @@ static PGresult *exec_prepared(pg_conn *c, const char *name, const char *sql, in
     }
     c->sqlstate[0] = '\0';
     int gen = c->generation;
-    PGresult *r = PQexecPrepared(c->conn, name, nparams, params, NULL, NULL, 0);
-    ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
-    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return r;
-    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-    snprintf(c->sqlstate, sizeof c->sqlstate, "%s", state ? state : "");
-    snprintf(err, errlen, "postgresql: %s", r ? PQresultErrorMessage(r) : PQerrorMessage(c->conn));
-    trim_newline(err);
-    PQclear(r);
+    PGresult *r = result_or_error(c, PQexecPrepared(c->conn, name, nparams, params, NULL, NULL, 0), err, errlen);
+    if (r) return r;
     if (PQstatus(c->conn) != CONNECTION_OK && gen == c->generation) {
         /* broken link: reconnect (prepared statements are gone) and, outside a transaction, retry once */
         log_warn("postgresql connection lost, reconnecting: %s", err);
