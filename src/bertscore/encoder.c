@@ -1,6 +1,8 @@
 /* encoder.c -- BERT forward pass: embeddings, self-attention with per-sequence masking, GELU FFN, post-LayerNorm. */
 #include "encoder.h"
 
+#include "gemm.h"
+
 #include <cblas.h>
 #include <math.h>
 #include <pthread.h>
@@ -18,6 +20,7 @@ typedef struct enc_layer {
     float *qkv_b;        /* owned: [3H] */
     const float *ao_w, *ao_b, *ln1_w, *ln1_b;
     const float *i_w, *i_b, *o_w, *o_b, *ln2_w, *ln2_b;
+    gemm_weights qkv, ao, in, out;   /* the four projections, packed for gemm_linear */
 } enc_layer;
 
 struct encoder {
@@ -58,8 +61,13 @@ void encoder_destroy(encoder *e)
         return;
     if (e->layers) {
         for (int l = 0; l < e->cfg.num_hidden_layers; l++) {
-            free(e->layers[l].qkv_w);
-            free(e->layers[l].qkv_b);
+            enc_layer *L = &e->layers[l];
+            gemm_weights_free(&L->qkv);
+            gemm_weights_free(&L->ao);
+            gemm_weights_free(&L->in);
+            gemm_weights_free(&L->out);
+            free(L->qkv_w);
+            free(L->qkv_b);
         }
         free(e->layers);
     }
@@ -124,6 +132,13 @@ encoder *encoder_create(const bert_config *cfg, safetensors *st, char *err, size
             !(L->ln2_w = enc_tensor(st, p, "output.LayerNorm.weight", H, 0, err, errlen)) ||
             !(L->ln2_b = enc_tensor(st, p, "output.LayerNorm.bias", H, 0, err, errlen)))
             goto fail;
+        if (gemm_weights_init(&L->qkv, L->qkv_w, (int)(3 * H), (int)H) != 0 ||
+            gemm_weights_init(&L->ao, L->ao_w, (int)H, (int)H) != 0 ||
+            gemm_weights_init(&L->in, L->i_w, (int)NI, (int)H) != 0 ||
+            gemm_weights_init(&L->out, L->o_w, (int)H, (int)NI) != 0) {
+            snprintf(err, errlen, "encoder: out of memory packing layer %d", l);
+            goto fail;
+        }
     }
     return e;
 fail:
@@ -198,24 +213,11 @@ static inline float enc_erf(float x)
     return x * p / q;
 }
 
-/* Y[:, c0:c1] (Y's leading dimension ldy) = X[rows x K] . W[c0:c1]^T + b[c0:c1], W being
- * [N x K] (a torch Linear). */
-static void enc_linear_cols(const float *X, int rows, int K, const float *W, const float *b, int c0,
-                            int c1, float *Y, int ldy)
+/* Y[rows x N] = X[rows x K] . W^T + b (+ R, rows x N, when not NULL) */
+static void enc_linear(const float *X, int rows, const gemm_weights *W, const float *b, float *Y,
+                       const float *R)
 {
-    const int n = c1 - c0;
-    if (rows <= 0 || n <= 0)
-        return;
-    for (int r = 0; r < rows; r++)
-        memcpy(Y + (size_t)r * ldy + c0, b + c0, (size_t)n * sizeof(float));
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, n, K, 1.0f, X, K, W + (size_t)c0 * K, K,
-                1.0f, Y + c0, ldy);
-}
-
-/* Y[rows x N] = X[rows x K] . W^T + b */
-static void enc_linear(const float *X, int rows, int K, const float *W, const float *b, int N, float *Y)
-{
-    enc_linear_cols(X, rows, K, W, b, 0, N, Y, N);
+    gemm_linear(X, rows, W->k, W, b, 0, W->n, Y, W->n, R, W->n);
 }
 
 static void enc_gelu(float *v, size_t n)
@@ -226,17 +228,11 @@ static void enc_gelu(float *v, size_t n)
     }
 }
 
-/* rows [r0, r1): a += x; a = LayerNorm(a) */
-static void enc_add_norm(float *a, const float *x, int r0, int r1, int H, const float *w, const float *b,
-                         double eps)
+/* rows [r0, r1): a = LayerNorm(a) (the residual was added by gemm_linear) */
+static void enc_norm_rows(float *a, int r0, int r1, int H, const float *w, const float *b, double eps)
 {
-    for (int t = r0; t < r1; t++) {
-        float *ar = a + (size_t)t * H;
-        const float *xr = x + (size_t)t * H;
-        for (int i = 0; i < H; i++)
-            ar[i] += xr[i];
-        enc_layernorm(ar, H, w, b, eps);
-    }
+    for (int t = r0; t < r1; t++)
+        enc_layernorm(a + (size_t)t * H, H, w, b, eps);
 }
 
 static void enc_embed_rows(enc_run *r, int r0, int r1)
@@ -303,12 +299,12 @@ static void enc_ffn_rows(enc_run *r, int l, int r0, int r1)
         return;
     float *x = r->x + (size_t)r0 * H, *tmp = r->tmp + (size_t)r0 * H,
           *inter = r->inter + (size_t)r0 * NI;
-    enc_linear(r->ctx + (size_t)r0 * H, n, H, L->ao_w, L->ao_b, H, tmp);
-    enc_add_norm(tmp, x, 0, n, H, L->ln1_w, L->ln1_b, c->layer_norm_eps);
-    enc_linear(tmp, n, H, L->i_w, L->i_b, NI, inter);
+    enc_linear(r->ctx + (size_t)r0 * H, n, &L->ao, L->ao_b, tmp, x);
+    enc_norm_rows(tmp, 0, n, H, L->ln1_w, L->ln1_b, c->layer_norm_eps);
+    enc_linear(tmp, n, &L->in, L->i_b, inter, NULL);
     enc_gelu(inter, (size_t)n * NI);
-    enc_linear(inter, n, NI, L->o_w, L->o_b, H, x);
-    enc_add_norm(x, tmp, 0, n, H, L->ln2_w, L->ln2_b, c->layer_norm_eps);
+    enc_linear(inter, n, &L->out, L->o_b, x, tmp);
+    enc_norm_rows(x, 0, n, H, L->ln2_w, L->ln2_b, c->layer_norm_eps);
 }
 
 static void enc_range(int n, int part, int parts, int *a, int *b)
@@ -326,25 +322,26 @@ static void enc_layer_cols(enc_run *r, int l, int id, float *S)
     const enc_layer *L = &r->e->layers[l];
     const int H = c->hidden_size, NI = c->intermediate_size, T = r->T, nt = r->nthreads;
     int q0, q1, h0, h1, i0, i1, r0, r1;
-    enc_range(3 * H, id, nt, &q0, &q1);
-    enc_range(H, id, nt, &h0, &h1);
-    enc_range(NI, id, nt, &i0, &i1);
+    gemm_split(&L->qkv, id, nt, &q0, &q1);
+    gemm_split(&L->ao, id, nt, &h0, &h1);
+    gemm_split(&L->in, id, nt, &i0, &i1);
     enc_range(T, id, nt, &r0, &r1);
-    enc_linear_cols(r->x, T, H, L->qkv_w, L->qkv_b, q0, q1, r->qkv, 3 * H);
+    gemm_linear(r->x, T, H, &L->qkv, L->qkv_b, q0, q1, r->qkv, 3 * H, NULL, 0);
     pthread_barrier_wait(&r->barrier);
     enc_attention(r, l, S);
     pthread_barrier_wait(&r->barrier);
-    enc_linear_cols(r->ctx, T, H, L->ao_w, L->ao_b, h0, h1, r->tmp, H);
+    /* tmp = ctx . Wao + b + x (x is read-only until the FFN output below) */
+    gemm_linear(r->ctx, T, H, &L->ao, L->ao_b, h0, h1, r->tmp, H, r->x, H);
     pthread_barrier_wait(&r->barrier);
-    enc_add_norm(r->tmp, r->x, r0, r1, H, L->ln1_w, L->ln1_b, c->layer_norm_eps);
+    enc_norm_rows(r->tmp, r0, r1, H, L->ln1_w, L->ln1_b, c->layer_norm_eps);
     pthread_barrier_wait(&r->barrier);
-    enc_linear_cols(r->tmp, T, H, L->i_w, L->i_b, i0, i1, r->inter, NI);
+    gemm_linear(r->tmp, T, H, &L->in, L->i_b, i0, i1, r->inter, NI, NULL, 0);
     for (int t = 0; t < T; t++)
         enc_gelu(r->inter + (size_t)t * NI + i0, (size_t)(i1 - i0));
     pthread_barrier_wait(&r->barrier);
-    enc_linear_cols(r->inter, T, NI, L->o_w, L->o_b, h0, h1, r->x, H);
+    gemm_linear(r->inter, T, NI, &L->out, L->o_b, h0, h1, r->x, H, r->tmp, H);
     pthread_barrier_wait(&r->barrier);
-    enc_add_norm(r->x, r->tmp, r0, r1, H, L->ln2_w, L->ln2_b, c->layer_norm_eps);
+    enc_norm_rows(r->x, r0, r1, H, L->ln2_w, L->ln2_b, c->layer_norm_eps);
     pthread_barrier_wait(&r->barrier);
 }
 
@@ -375,8 +372,8 @@ static void *enc_worker_main(void *arg)
     for (int l = 0; l < r->layer; l++) {
         const enc_layer *L = &r->e->layers[l];
         if (r1 > r0)
-            enc_linear(r->x + (size_t)r0 * H, r1 - r0, H, L->qkv_w, L->qkv_b, 3 * H,
-                       r->qkv + (size_t)r0 * 3 * H);
+            enc_linear(r->x + (size_t)r0 * H, r1 - r0, &L->qkv, L->qkv_b, r->qkv + (size_t)r0 * 3 * H,
+                       NULL);
         pthread_barrier_wait(&r->barrier);
         enc_attention(r, l, S);
         pthread_barrier_wait(&r->barrier);
