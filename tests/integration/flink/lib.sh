@@ -40,11 +40,11 @@ ft_init() {
 ft_cleanup() {
   local rc=$?
   if ((rc != 0)); then
-    for n in flink flink-taskmanager scorer scorer2 storage llm-stub llm-worker retry; do
+    for n in flink flink-taskmanager scorer scorer2 storage llm-stub llm-worker retry llm; do
       [[ -f "$QAFLOW_VAR/log/$n.log" ]] && { echo "--- $n.log (end) ---" >&2; tail -n 25 "$QAFLOW_VAR/log/$n.log" >&2; }
     done
   fi
-  for n in llm-worker retry storage llm-stub flink-taskmanager flink scorer scorer2; do qf_stop "$n" 20 2>/dev/null || true; done
+  for n in llm-worker retry storage llm-stub llm flink-taskmanager flink scorer scorer2; do qf_stop "$n" 20 2>/dev/null || true; done
   exit "$rc"
 }
 
