@@ -12,6 +12,7 @@
 #include "http.h"
 #include "log.h"
 #include "prom.h"
+#include "sig.h"
 #include "worker.h"
 
 static volatile sig_atomic_t stop_flag;
@@ -178,12 +179,7 @@ int main(int argc, char **argv)
         log_error("metrics server: %s", err);
         goto out;
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    sig_install_stop(on_signal);
     log_info("started backend=%s url=%s model=%s concurrency=%d metrics_port=%d", backend_kind_name(kind),
              url, wo.model, wo.concurrency, http_server_port(srv));
     rc = worker_run(w, &stop_flag) == 0 ? 0 : 1;

@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "sig.h"
 #include "stub_faults.h"
 #include "stub_server.h"
 
@@ -103,12 +104,7 @@ int main(int argc, char **argv)
     sigaddset(&mask, SIGINT);
     sigaddset(&mask, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &mask, &old);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = stub_on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    sig_install_stop(stub_on_signal);
 
     curl_global_init(CURL_GLOBAL_DEFAULT);
     stub_server_opts o = {

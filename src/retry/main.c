@@ -9,6 +9,7 @@
 #include "http.h"
 #include "log.h"
 #include "prom.h"
+#include "sig.h"
 #include "retry.h"
 
 static volatile sig_atomic_t stop_flag;
@@ -124,12 +125,7 @@ int main(int argc, char **argv)
         log_error("metrics server: %s", err);
         goto out;
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    sig_install_stop(on_signal);
     log_info("started policy=%s topic=%s max_retries=%d fixed_delay_s=%d metrics_port=%d", pname,
              o.topic_in, o.policy.max_retries, o.policy.fixed_delay_s, http_server_port(srv));
     rc = retry_run(r, &stop_flag) == 0 ? 0 : 1;

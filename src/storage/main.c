@@ -15,6 +15,7 @@
 #include "outbox.h"
 #include "persist.h"
 #include "prom.h"
+#include "sig.h"
 #include "store.h"
 
 static volatile sig_atomic_t stop_requested; /* the process's one signal flag */
@@ -63,12 +64,7 @@ int main(int argc, char **argv)
         return exit_code;
     config_log(cfg);
 
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    sig_install_stop(on_signal);
 
     const char *const *props;
     size_t nprops = config_get_list(cfg, "kafka-prop", &props);

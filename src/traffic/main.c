@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "sig.h"
 #include "traffic_client.h"
 #include "traffic_questions.h"
 #include "traffic_sched.h"
@@ -109,12 +110,7 @@ int main(int argc, char **argv) {
         }
     }
 
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = traffic_on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    sig_install_stop(traffic_on_signal);
     curl_global_init(CURL_GLOBAL_DEFAULT);
 
     traffic_client_opts co = {
