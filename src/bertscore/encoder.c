@@ -14,6 +14,17 @@
 /* Batches up to this many tokens split projections by output columns, larger ones by rows
  * (measured: with one pair of ~75-token texts, a row split made 2 threads slower than 1). */
 #define ENC_COLSPLIT_MAX_TOKENS 1024
+/* Whole sequences per thread when the largest thread's share of tokens is at most this
+ * multiple of the mean. */
+#define ENC_SEQSPLIT_IMBALANCE 1.25
+
+/* Element-wise loops get an AVX2+FMA clone next to the portable one, picked at load time
+ * (the default build targets baseline x86-64, i.e. SSE2). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define ENC_SIMD_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define ENC_SIMD_CLONES
+#endif
 
 typedef struct enc_layer {
     float *qkv_w;        /* owned: query, key and value weights stacked, [3H x H] */
@@ -159,13 +170,16 @@ typedef struct enc_run {
     float *ctx;              /* T x H */
     float *tmp;              /* T x H */
     float *inter;            /* T x NI */
-    float *scores;           /* nthreads x maxlen x maxlen */
+    float *scores;           /* nthreads x scratch: attention probabilities, transposed keys */
+    size_t scratch, pk_off;  /* floats per thread (a multiple of 16); where the packed K/V start */
     atomic_int *next_task;   /* one attention task counter per layer */
     pthread_barrier_t barrier;
     pthread_mutex_t gate_mu;
     pthread_cond_t gate_cv;
     int gate;                /* 0 wait, 1 go, 2 leave (thread creation failed) */
     int colsplit;            /* 1: split projections by output columns (few tokens) */
+    int seqsplit;            /* 1: whole sequences per thread, no barriers (balanced batches) */
+    int seq_bound[65];       /* seqsplit: thread i runs sequences seq_bound[i] .. seq_bound[i+1]-1 */
 } enc_run;
 
 typedef struct enc_worker {
@@ -220,6 +234,7 @@ static void enc_linear(const float *X, int rows, const gemm_weights *W, const fl
     gemm_linear(X, rows, W->k, W, b, 0, W->n, Y, W->n, R, W->n);
 }
 
+ENC_SIMD_CLONES
 static void enc_gelu(float *v, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -254,37 +269,58 @@ static void enc_embed_rows(enc_run *r, int r0, int r1)
     }
 }
 
-static void enc_attention(enc_run *r, int l, float *S)
+/* Head h of sequence s: ctx = softmax(Q K^T / sqrt(dh)) V. S is maxlen x maxlen scratch, pk
+ * (32-byte aligned) room for K or V packed for gemm_run_packed. Sequences are short and
+ * dh is 32, too small for OpenBLAS to pay off (its packing and small-matrix paths were ~5%
+ * of a single-pair run), so with AVX2 both products go through the packed kernel. */
+ENC_SIMD_CLONES
+static void enc_attention_head(enc_run *r, int s, int h, float *S, float *pk)
 {
     const bert_config *c = &r->e->cfg;
     const int H = c->hidden_size, nh = c->num_attention_heads, dh = H / nh, H3 = 3 * H;
     const float scale = 1.0f / sqrtf((float)dh);
-    int ntasks = r->nseq * nh;
+    const int L = r->lens[s], o = r->offs[s];
+    const float *Q = r->qkv + (size_t)o * H3 + h * dh, *K = Q + H, *V = Q + 2 * H;
+    float *ctx = r->ctx + (size_t)o * H + h * dh;
+    const int packed = gemm_simd_active();
+    if (packed) {
+        gemm_pack_strided(pk, K, L, dh, (size_t)H3, 1);
+        gemm_run_packed(Q, L, H3, pk, L, dh, S, L);
+    } else {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, L, L, dh, 1.0f, Q, H3, K, H3, 0.0f, S, L);
+    }
+    for (int i = 0; i < L; i++) {
+        float *row = S + (size_t)i * L, mx = -INFINITY, sum = 0;
+        for (int j = 0; j < L; j++) {
+            row[j] *= scale;
+            if (row[j] > mx)
+                mx = row[j];
+        }
+        for (int j = 0; j < L; j++) {
+            row[j] = expf(row[j] - mx);
+            sum += row[j];
+        }
+        float inv = 1.0f / sum;
+        for (int j = 0; j < L; j++)
+            row[j] *= inv;
+    }
+    if (packed) {
+        gemm_pack_strided(pk, V, dh, L, 1, (size_t)H3);
+        gemm_run_packed(S, L, L, pk, dh, L, ctx, H);
+    } else {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, L, dh, L, 1.0f, S, L, V, H3, 0.0f, ctx, H);
+    }
+}
+
+/* (sequence, head) tasks shared by all threads through the layer's counter */
+static void enc_attention(enc_run *r, int l, float *S)
+{
+    const int nh = r->e->cfg.num_attention_heads, ntasks = r->nseq * nh;
     for (;;) {
         int task = atomic_fetch_add(&r->next_task[l], 1);
         if (task >= ntasks)
             break;
-        int s = task / nh, h = task % nh, L = r->lens[s], o = r->offs[s];
-        const float *Q = r->qkv + (size_t)o * H3 + h * dh, *K = Q + H, *V = Q + 2 * H;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, L, L, dh, 1.0f, Q, H3, K, H3,
-                    0.0f, S, L);
-        for (int i = 0; i < L; i++) {
-            float *row = S + (size_t)i * L, mx = -INFINITY, sum = 0;
-            for (int j = 0; j < L; j++) {
-                row[j] *= scale;
-                if (row[j] > mx)
-                    mx = row[j];
-            }
-            for (int j = 0; j < L; j++) {
-                row[j] = expf(row[j] - mx);
-                sum += row[j];
-            }
-            float inv = 1.0f / sum;
-            for (int j = 0; j < L; j++)
-                row[j] *= inv;
-        }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, L, dh, L, 1.0f, S, L, V, H3,
-                    0.0f, r->ctx + (size_t)o * H + h * dh, H);
+        enc_attention_head(r, task / nh, task % nh, S, S + r->pk_off);
     }
 }
 
@@ -361,7 +397,24 @@ static void *enc_worker_main(void *arg)
     const int H = r->e->cfg.hidden_size;
     int r0 = (int)((long long)r->T * w->id / r->nthreads);
     int r1 = (int)((long long)r->T * (w->id + 1) / r->nthreads);
-    float *S = r->scores + (size_t)w->id * r->maxlen * r->maxlen;
+    float *S = r->scores + (size_t)w->id * r->scratch;
+    if (r->seqsplit) {
+        /* this thread's sequences through every layer: nothing is shared, no barrier */
+        const int s0 = r->seq_bound[w->id], s1 = r->seq_bound[w->id + 1];
+        r0 = r->offs[s0];
+        r1 = s1 < r->nseq ? r->offs[s1] : r->T;
+        enc_embed_rows(r, r0, r1);
+        for (int l = 0; l < r->layer; l++) {
+            const enc_layer *L = &r->e->layers[l];
+            enc_linear(r->x + (size_t)r0 * H, r1 - r0, &L->qkv, L->qkv_b, r->qkv + (size_t)r0 * 3 * H,
+                       NULL);
+            for (int s = s0; s < s1; s++)
+                for (int h = 0; h < r->e->cfg.num_attention_heads; h++)
+                    enc_attention_head(r, s, h, S, S + r->pk_off);
+            enc_ffn_rows(r, l, r0, r1);
+        }
+        return NULL;
+    }
     enc_embed_rows(r, r0, r1);
     if (r->colsplit) {
         pthread_barrier_wait(&r->barrier);
@@ -381,6 +434,35 @@ static void *enc_worker_main(void *arg)
         /* the next layer's QKV only reads this thread's own rows; attention waits above */
     }
     return NULL;
+}
+
+/* Splits the sequences into nthreads contiguous groups of about T/nthreads tokens each
+ * (r->seq_bound). Returns 1 when the largest group is within ENC_SEQSPLIT_IMBALANCE of the
+ * mean, i.e. when running whole sequences per thread wastes less than the column split's
+ * barriers (measured on one pair of texts: see docs/bertscore.md). */
+static int enc_seq_partition(enc_run *r)
+{
+    const int nt = r->nthreads, n = r->nseq;
+    if (n < nt)
+        return 0;
+#define ENC_OFF(i) ((i) < n ? (long long)r->offs[(i)] : (long long)r->T)
+    r->seq_bound[0] = 0;
+    long long biggest = 0;
+    for (int t = 1; t <= nt; t++) {
+        int b = n;
+        if (t < nt) {
+            const long long target = (long long)r->T * t / nt;
+            b = r->seq_bound[t - 1] + 1;
+            while (b + 1 <= n - (nt - t) && llabs(ENC_OFF(b + 1) - target) <= llabs(ENC_OFF(b) - target))
+                b++;
+        }
+        r->seq_bound[t] = b;
+        long long g = ENC_OFF(b) - ENC_OFF(r->seq_bound[t - 1]);
+        if (g > biggest)
+            biggest = g;
+    }
+#undef ENC_OFF
+    return (double)biggest * nt <= ENC_SEQSPLIT_IMBALANCE * r->T;
 }
 
 int encoder_run(const encoder *e, int layer, const int32_t *ids, const int *lens, int nseq,
@@ -443,7 +525,12 @@ int encoder_run(const encoder *e, int layer, const int32_t *ids, const int *lens
         r.ctx = malloc((size_t)T * H * sizeof(float));
         r.tmp = malloc((size_t)T * H * sizeof(float));
         r.inter = malloc((size_t)T * NI * sizeof(float));
-        r.scores = malloc((size_t)r.nthreads * r.maxlen * r.maxlen * sizeof(float));
+        const int dh = c->hidden_size / c->num_attention_heads;
+        size_t pk1 = gemm_packed_floats(r.maxlen, dh), pk2 = gemm_packed_floats(dh, r.maxlen);
+        r.pk_off = ((size_t)r.maxlen * r.maxlen + 15) / 16 * 16;
+        r.scratch = r.pk_off + (pk1 > pk2 ? pk1 : pk2);
+        r.scratch = (r.scratch + 15) / 16 * 16;
+        r.scores = aligned_alloc(64, r.nthreads * r.scratch * sizeof(float));
         r.next_task = calloc((size_t)layer, sizeof(atomic_int));
         if (!r.qkv || !r.ctx || !r.tmp || !r.inter || !r.scores || !r.next_task) {
             snprintf(err, errlen, "encoder: out of memory for %lld tokens", T);
@@ -474,7 +561,8 @@ int encoder_run(const encoder *e, int layer, const int32_t *ids, const int *lens
     }
     if (started != r.nthreads - 1)
         r.nthreads = 1;
-    r.colsplit = r.nthreads > 1 && r.T <= ENC_COLSPLIT_MAX_TOKENS;
+    r.seqsplit = r.nthreads > 1 && enc_seq_partition(&r);
+    r.colsplit = !r.seqsplit && r.nthreads > 1 && r.T <= ENC_COLSPLIT_MAX_TOKENS;
     pthread_barrier_init(&r.barrier, NULL, (unsigned)r.nthreads);
     pthread_mutex_lock(&r.gate_mu);
     r.gate = started == r.nthreads - 1 ? 1 : 2;

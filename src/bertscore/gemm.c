@@ -49,6 +49,24 @@ int gemm_set_simd(int on)
     return prev;
 }
 
+size_t gemm_packed_floats(int n, int k)
+{
+    return (size_t)((n + GEMM_NR - 1) / GEMM_NR) * (size_t)k * GEMM_NR;
+}
+
+void gemm_pack_strided(float *dst, const float *w, int n, int k, size_t ld_n, size_t ld_k)
+{
+    const int np = (n + GEMM_NR - 1) / GEMM_NR;
+    for (int p = 0; p < np; p++) {
+        float *panel = dst + (size_t)p * k * GEMM_NR;
+        for (int kk = 0; kk < k; kk++)
+            for (int j = 0; j < GEMM_NR; j++) {
+                const int c = p * GEMM_NR + j;
+                panel[(size_t)kk * GEMM_NR + j] = c < n ? w[(size_t)c * ld_n + (size_t)kk * ld_k] : 0.0f;
+            }
+    }
+}
+
 int gemm_weights_init(gemm_weights *gw, const float *w, int n, int k)
 {
     memset(gw, 0, sizeof *gw);
@@ -65,14 +83,7 @@ int gemm_weights_init(gemm_weights *gw, const float *w, int n, int k)
         memset(gw, 0, sizeof *gw);
         return -1;
     }
-    for (int p = 0; p < gw->npanels; p++) {
-        float *panel = d + (size_t)p * k * GEMM_NR;
-        for (int j = 0; j < GEMM_NR; j++) {
-            int c = p * GEMM_NR + j;
-            for (int kk = 0; kk < k; kk++)
-                panel[(size_t)kk * GEMM_NR + j] = c < n ? w[(size_t)c * k + kk] : 0.0f;
-        }
-    }
+    gemm_pack_strided(d, w, n, k, (size_t)k, 1);
     gw->data = d;
     return 0;
 }
@@ -100,6 +111,7 @@ __attribute__((target("avx2,fma")))
 static void gemm_tile(int K, const float *A, int lda, const float *B, int mr, int nr, const float *b,
                       float *Y, int ldy, const float *R, int ldr)
 {
+    /* b == NULL: plain product (R is then ignored) */
     const float *a0 = A, *a1 = mr > 1 ? A + lda : A, *a2 = mr > 2 ? A + 2 * (size_t)lda : A,
                 *a3 = mr > 3 ? A + 3 * (size_t)lda : A, *a4 = mr > 4 ? A + 4 * (size_t)lda : A,
                 *a5 = mr > 5 ? A + 5 * (size_t)lda : A;
@@ -144,7 +156,10 @@ static void gemm_tile(int K, const float *A, int lda, const float *B, int mr, in
     for (int i = 0; i < mr; i++) {
         float *y = Y + (size_t)i * ldy;
         const float *r = R ? R + (size_t)i * ldr : NULL;
-        if (nr == GEMM_NR) {
+        if (nr == GEMM_NR && !b) {
+            _mm256_storeu_ps(y, _mm256_load_ps(t[i]));
+            _mm256_storeu_ps(y + 8, _mm256_load_ps(t[i] + 8));
+        } else if (nr == GEMM_NR) {
             __m256 v0 = _mm256_add_ps(_mm256_load_ps(t[i]), _mm256_loadu_ps(b));
             __m256 v1 = _mm256_add_ps(_mm256_load_ps(t[i] + 8), _mm256_loadu_ps(b + 8));
             if (r) {
@@ -155,27 +170,36 @@ static void gemm_tile(int K, const float *A, int lda, const float *B, int mr, in
             _mm256_storeu_ps(y + 8, v1);
         } else {
             for (int j = 0; j < nr; j++)
-                y[j] = r ? (t[i][j] + b[j]) + r[j] : t[i][j] + b[j];
+                y[j] = !b ? t[i][j] : r ? (t[i][j] + b[j]) + r[j] : t[i][j] + b[j];
         }
     }
 }
 
 __attribute__((target("avx2,fma")))
-static void gemm_linear_simd(const float *X, int m, int ldx, const gemm_weights *gw, const float *b,
-                             int c0, int c1, float *Y, int ldy, const float *R, int ldr)
+static void gemm_panels(const float *X, int m, int ldx, const float *packed, int K, const float *b,
+                        int c0, int c1, float *Y, int ldy, const float *R, int ldr)
 {
-    const int K = gw->k;
     for (int p = c0 / GEMM_NR; p * GEMM_NR < c1; p++) {
-        const float *B = gw->data + (size_t)p * K * GEMM_NR;
+        const float *B = packed + (size_t)p * K * GEMM_NR;
         const int col = p * GEMM_NR, nr = c1 - col < GEMM_NR ? c1 - col : GEMM_NR;
         for (int i = 0; i < m; i += GEMM_MR) {
             const int mr = m - i < GEMM_MR ? m - i : GEMM_MR;
-            gemm_tile(K, X + (size_t)i * ldx, ldx, B, mr, nr, b + col, Y + (size_t)i * ldy + col, ldy,
+            gemm_tile(K, X + (size_t)i * ldx, ldx, B, mr, nr, b ? b + col : NULL, Y + (size_t)i * ldy + col, ldy,
                       R ? R + (size_t)i * ldr + col : NULL, ldr);
         }
     }
 }
 #endif
+
+void gemm_run_packed(const float *X, int m, int ldx, const float *packed, int n, int k, float *Y, int ldy)
+{
+#ifdef GEMM_X86
+    if (m > 0 && n > 0)
+        gemm_panels(X, m, ldx, packed, k, NULL, 0, n, Y, ldy, NULL, 0);
+#else
+    (void)X, (void)m, (void)ldx, (void)packed, (void)n, (void)k, (void)Y, (void)ldy;
+#endif
+}
 
 void gemm_linear(const float *X, int m, int ldx, const gemm_weights *gw, const float *b, int c0,
                  int c1, float *Y, int ldy, const float *R, int ldr)
@@ -185,7 +209,7 @@ void gemm_linear(const float *X, int m, int ldx, const gemm_weights *gw, const f
         return;
 #ifdef GEMM_X86
     if (gw->data) {
-        gemm_linear_simd(X, m, ldx, gw, b, c0, c1, Y, ldy, R, ldr);
+        gemm_panels(X, m, ldx, gw->data, gw->k, b, c0, c1, Y, ldy, R, ldr);
         return;
     }
 #endif

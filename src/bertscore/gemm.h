@@ -30,6 +30,13 @@ void gemm_weights_free(gemm_weights *gw);
 void gemm_linear(const float *X, int m, int ldx, const gemm_weights *gw, const float *b, int c0,
                  int c1, float *Y, int ldy, const float *R, int ldr);
 
+/* Small products whose "weights" change every call (attention): B[c][kk] = w[c*ld_n + kk*ld_k]
+ * for c < n, kk < k, packed into dst (gemm_packed_floats(n, k) floats, 32-byte aligned), then
+ * Y[r, c] = sum_k X[r, k] B[c, k] for r < m, c < n. Only when gemm_simd_active(). */
+size_t gemm_packed_floats(int n, int k);
+void gemm_pack_strided(float *dst, const float *w, int n, int k, size_t ld_n, size_t ld_k);
+void gemm_run_packed(const float *X, int m, int ldx, const float *packed, int n, int k, float *Y, int ldy);
+
 /* Column range [c0, c1) of part `part` of `parts`, on panel boundaries. */
 void gemm_split(const gemm_weights *gw, int part, int parts, int *c0, int *c1);
 
