@@ -4,11 +4,17 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "timeutil.h"
@@ -24,7 +30,11 @@ struct http_server {
     prom_counter *req_by_class[6];   /* index = status / 100 (1xx..5xx) */
     prom_histogram *latency;
     int log_requests;
+    int quiet_mhd_log;
     int port;
+    MHD_socket quiesced;        /* the listening socket after http_server_stop; closed in destroy */
+    atomic_int stopping;        /* set by http_server_stop / destroy: http_request_wait returns 2 */
+    atomic_int inflight;        /* requests from their first callback to on_completed */
 };
 
 /* Per-request state, allocated at the first callback and freed in request_completed. */
@@ -71,6 +81,35 @@ const char *http_request_header(const http_request *req, const char *name)
 const char *http_request_query(const http_request *req, const char *key)
 {
     return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+int http_request_client_gone(const http_request *req)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (!ci) return 0;
+    struct pollfd p = { .fd = ci->connect_fd, .events = POLLIN | POLLRDHUP };
+    if (poll(&p, 1, 0) <= 0) return 0;
+    if (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) return 1;
+    if (p.revents & POLLIN) {   /* readable: either a pipelined request or the end of the stream */
+        char c;
+        ssize_t n = recv(ci->connect_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) return 1;
+    }
+    return 0;
+}
+
+int http_request_wait(const http_request *req, long ms)
+{
+    int64_t start = timeutil_mono_us();
+    for (;;) {
+        if (req->server && atomic_load(&req->server->stopping)) return 2;
+        if (http_request_client_gone(req)) return 1;
+        long elapsed = (long)((timeutil_mono_us() - start) / 1000);
+        if (ms >= 0 && elapsed >= ms) return 0;
+        long slice = ms < 0 || ms - elapsed > 50 ? 50 : ms - elapsed;
+        struct timespec ts = { .tv_sec = 0, .tv_nsec = slice * 1000000L };
+        nanosleep(&ts, NULL);
+    }
 }
 
 void http_response_take(http_response *resp, int status, const char *content_type, char *body, size_t len)
@@ -191,6 +230,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!ctx) return MHD_NO;
         ctx->start_us = timeutil_mono_us();
         *con_cls = ctx;
+        atomic_fetch_add(&s->inflight, 1);
         return MHD_YES;
     }
     if (*upload_data_size > 0) {
@@ -204,8 +244,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (ctx->body.too_large) {
         http_response_error(&resp, 413, "request body larger than %zu bytes", s->max_body);
     } else {
-        http_request req = { method, url, "", ctx->body.data ? ctx->body.data : "", ctx->body.len, conn };
+        http_request req = { method, url, "", ctx->body.data ? ctx->body.data : "", ctx->body.len, conn, s };
         dispatch(s, &req, &resp);
+    }
+    if (resp.drop) {
+        free(resp.body);
+        if (s->log_requests) log_debug("http %s %s dropped", method, url);
+        return MHD_NO;          /* libmicrohttpd closes the connection without an answer */
     }
     struct MHD_Response *r = MHD_create_response_from_buffer(resp.body_len, resp.body ? resp.body : (void *)"",
                                                              resp.body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
@@ -231,11 +276,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
+    http_server *s = cls;
     req_ctx *ctx = *con_cls;
     if (!ctx) return;
     http_body_free(&ctx->body);
     free(ctx);
     *con_cls = NULL;
+    atomic_fetch_sub(&s->inflight, 1);
 }
 
 /* URL unescaping as libmicrohttpd does it, except that %00 is left as the literal "%00": a
@@ -259,9 +306,13 @@ static size_t unescape_url(void *cls, struct MHD_Connection *conn, char *uri)
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
+    const http_server *s = cls;
     char buf[512];
     vsnprintf(buf, sizeof buf, fmt, ap);
-    log_warn("microhttpd: %s", buf);
+    size_t n = strlen(buf);
+    while (n > 0 && buf[n - 1] == '\n') buf[--n] = '\0';
+    if (s->quiet_mhd_log) log_debug("microhttpd: %s", buf);
+    else log_warn("microhttpd: %s", buf);
 }
 
 http_server *http_server_create(const http_server_opts *o, char *err, size_t errlen)
@@ -276,6 +327,10 @@ http_server *http_server_create(const http_server_opts *o, char *err, size_t err
     s->health_opaque = o->health_opaque;
     s->prom = o->prom;
     s->log_requests = o->log_requests;
+    s->quiet_mhd_log = o->quiet_mhd_log;
+    s->quiesced = MHD_INVALID_SOCKET;
+    atomic_init(&s->stopping, 0);
+    atomic_init(&s->inflight, 0);
     if (o->nroutes) {
         s->routes = malloc(o->nroutes * sizeof *s->routes);
         if (!s->routes) {
@@ -307,14 +362,28 @@ http_server *http_server_create(const http_server_opts *o, char *err, size_t err
         free(s);
         return NULL;
     }
-    unsigned threads = o->threads > 0 ? (unsigned)o->threads : 2;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    /* ITC: needed by MHD_quiesce_daemon (http_server_stop) in the threaded modes. */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    struct MHD_OptionItem mode[3];
+    int nmode = 0;
+    if (o->thread_per_connection) {
+        flags |= MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL;
+        unsigned limit = o->threads > 0 ? (unsigned)o->threads : 256;
+        mode[nmode++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, limit, NULL };
+        if (o->thread_stack)
+            mode[nmode++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_STACK_SIZE, (intptr_t)o->thread_stack, NULL };
+    } else {
+        flags |= MHD_USE_EPOLL;
+        unsigned threads = o->threads > 0 ? (unsigned)o->threads : 2;
+        mode[nmode++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_POOL_SIZE, threads, NULL };
+        mode[nmode++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, 4096, NULL };
+    }
+    mode[nmode] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
     s->d = MHD_start_daemon(flags, (uint16_t)o->port, NULL, NULL, on_request, s,
-                            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+                            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-                            MHD_OPTION_THREAD_POOL_SIZE, threads,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
+                            MHD_OPTION_ARRAY, mode,
+                            MHD_OPTION_CONNECTION_TIMEOUT, o->conn_timeout_s ? o->conn_timeout_s : 30u,
                             MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
                             MHD_OPTION_UNESCAPE_CALLBACK, unescape_url, NULL,
@@ -330,10 +399,25 @@ http_server *http_server_create(const http_server_opts *o, char *err, size_t err
     return s;
 }
 
+int http_server_stop(http_server *s, long timeout_ms)
+{
+    if (!s) return 0;
+    atomic_store(&s->stopping, 1);
+    if (s->quiesced == MHD_INVALID_SOCKET) s->quiesced = MHD_quiesce_daemon(s->d);
+    int64_t deadline = timeutil_mono_us() + (int64_t)timeout_ms * 1000;
+    while (atomic_load(&s->inflight) > 0 && timeutil_mono_us() < deadline) {
+        struct timespec ts = { .tv_sec = 0, .tv_nsec = 10 * 1000000L };
+        nanosleep(&ts, NULL);
+    }
+    return atomic_load(&s->inflight);
+}
+
 void http_server_destroy(http_server *s)
 {
     if (!s) return;
-    MHD_stop_daemon(s->d);
+    atomic_store(&s->stopping, 1);
+    MHD_stop_daemon(s->d);      /* joins every server thread, so no handler is left running */
+    if (s->quiesced != MHD_INVALID_SOCKET) close(s->quiesced);
     free(s->routes);
     free(s);
 }

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include "prom.h"
 
+typedef struct http_server http_server;
+
 typedef struct http_request {
     const char *method;         /* "GET", "POST", ... */
     const char *path;           /* URL path without the query string, e.g. "/status/q_1" */
@@ -13,14 +15,22 @@ typedef struct http_request {
     const char *body;           /* NUL-terminated copy of the body ("" when none) */
     size_t body_len;
     void *conn;                 /* struct MHD_Connection *, for the accessors below */
+    http_server *server;        /* the server serving it (for http_request_wait) */
 } http_request;
 
 /* Request header (case-insensitive) or query argument; NULL when absent. */
 const char *http_request_header(const http_request *req, const char *name);
 const char *http_request_query(const http_request *req, const char *key);
 
-/* A request body collected from libmicrohttpd's upload chunks, bounded in size; zero it to start.
- * Shared with the LLM stub's own server (src/llmstub/stub_http.c). */
+/* 1 when the client has closed its side of the connection (or it failed), else 0. */
+int http_request_client_gone(const http_request *req);
+/* Blocks the calling handler for ms milliseconds (ms < 0: without limit), looking every 50 ms
+ * whether it should give up. Returns 0 when the time ran out, 1 when the client closed its
+ * connection, 2 when the server is stopping (http_server_stop / http_server_destroy). Only for
+ * thread_per_connection servers: on a pool thread it would stall that thread's connections. */
+int http_request_wait(const http_request *req, long ms);
+
+/* A request body collected from libmicrohttpd's upload chunks, bounded in size; zero it to start. */
 typedef struct http_body {
     char *data;                 /* malloc'd, NUL-terminated after each append; NULL when empty */
     size_t len, cap;
@@ -41,6 +51,7 @@ typedef struct http_response {
     const char *header_names[HTTP_MAX_HEADERS];   /* static strings */
     char header_values[HTTP_MAX_HEADERS][64];
     int nheaders;
+    int drop;                   /* 1: close the connection without an answer (status and body ignored) */
 } http_response;
 
 /* Fill a response. http_response_json steals the reference to obj (NULL-safe: 500). */
@@ -55,7 +66,8 @@ void http_response_take(http_response *resp, int status, const char *content_typ
 void http_response_header(http_response *resp, const char *name, const char *value);
 
 /* A handler fills resp (status defaults to 500 if left 0). Runs on a server thread: must be
- * thread-safe. */
+ * thread-safe. On the thread pool it must not block (it would stall the other connections of
+ * its thread, /health included); with thread_per_connection it may. */
 typedef void (*http_handler)(void *opaque, const http_request *req, http_response *resp);
 
 typedef struct http_route {
@@ -69,7 +81,13 @@ typedef struct http_route {
 typedef struct http_server_opts {
     const char *bind_addr;      /* NULL: "127.0.0.1" */
     int port;                   /* 0: pick a free port (see http_server_port) */
-    int threads;                /* worker threads (MHD thread pool, epoll); <= 0: 2 */
+    int threads;                /* worker threads (MHD thread pool, epoll); <= 0: 2. With
+                                 * thread_per_connection: the connection limit; <= 0: 256 */
+    /* 1: one thread per connection (MHD_USE_THREAD_PER_CONNECTION, poll), for handlers that
+     * block: waiting for a micro-batch, holding a request, calling another server. */
+    int thread_per_connection;
+    size_t thread_stack;        /* thread_per_connection: stack of each thread; 0: system default */
+    unsigned conn_timeout_s;    /* idle connections are closed after this; 0: 30 */
     size_t max_body;            /* bytes; larger bodies get 413; 0: 65536 */
     const http_route *routes;   /* copied */
     size_t nroutes;
@@ -80,15 +98,22 @@ typedef struct http_server_opts {
     prom_registry *prom;
     /* Per-request logging at debug level. */
     int log_requests;
+    /* libmicrohttpd's own messages at debug instead of warn level (for a server that drops
+     * connections on purpose, which libmicrohttpd reports as an error). */
+    int quiet_mhd_log;
 } http_server_opts;
-
-typedef struct http_server http_server;
 
 /* Starts serving right away. Unknown path: 404; known path, other method: 405 with Allow.
  * With opts->prom, it also counts requests (qaflow_http_requests_total{code}) and their
  * latency (qaflow_http_request_duration_seconds). Returns NULL and fills err. */
 http_server *http_server_create(const http_server_opts *o, char *err, size_t errlen);
-/* Stops accepting, finishes in-flight requests, frees. NULL-safe. */
+/* Graceful stop: stops accepting connections, makes http_request_wait return 2, and waits up
+ * to timeout_ms for the requests in flight to be answered (response sent or connection gone).
+ * Returns how many were still in flight (0: all answered). Then call http_server_destroy.
+ * Connections kept alive may still bring a request while it waits. */
+int http_server_stop(http_server *s, long timeout_ms);
+/* Stops at once: closes every connection (handlers still running are waited for; those in
+ * http_request_wait return 2), frees. NULL-safe. */
 void http_server_destroy(http_server *s);
 int http_server_port(const http_server *s);
 

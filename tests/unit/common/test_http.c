@@ -1,7 +1,12 @@
-/* test_http.c -- the libmicrohttpd glue on a real loopback server: routes, 404/405, 413, bodies, /health, /metrics. */
+/* test_http.c -- the libmicrohttpd glue on a real loopback server: routes, 404/405, 413, bodies, /health, /metrics,
+ * thread-per-connection mode, waits that notice a leaving client, graceful stop. */
 #include <curl/curl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "http.h"
@@ -22,6 +27,8 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *ud)
     return add;
 }
 
+static long timeout_ms = 10000;
+
 /* Returns the status; *body malloc'd (caller frees); hdrs gets the raw headers. */
 static long request(int port, const char *method, const char *path, const char *body, size_t body_len,
                     const char *header, char **out, char **hdrs)
@@ -37,7 +44,7 @@ static long request(int port, const char *method, const char *path, const char *
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_data);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
     if (sl) curl_easy_setopt(c, CURLOPT_HTTPHEADER, sl);
     if (body) {
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
@@ -72,6 +79,149 @@ static void created(void *opaque, const http_request *req, http_response *resp)
 static void health(void *opaque, const http_request *req, http_response *resp)
 {
     http_response_text(resp, 503, "application/json", "{\"status\":\"degraded\"}");
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The blocking handlers below: "slow" sleeps for real, "held" waits with http_request_wait. */
+static atomic_int slow_entered, slow_left, held_entered, held_result = -1;
+
+static void slow(void *opaque, const http_request *req, http_response *resp)
+{
+    atomic_store(&slow_entered, 1);
+    usleep(700 * 1000);
+    atomic_store(&slow_left, 1);
+    http_response_text(resp, 200, "text/plain", "slow done");
+}
+
+static void held(void *opaque, const http_request *req, http_response *resp)
+{
+    long *ms = opaque;
+    atomic_store(&held_entered, 1);
+    atomic_store(&held_result, http_request_wait(req, *ms));
+    resp->drop = 1;
+}
+
+typedef struct { int port; const char *path; long client_timeout_ms; long status; double took; } bg_req;
+
+static void *bg_request(void *arg)
+{
+    bg_req *b = arg;
+    CURL *c = curl_easy_init();
+    char url[256];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", b->port, b->path);
+    buf out = { NULL, 0 };
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &out);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, b->client_timeout_ms);
+    double t0 = now_s();
+    b->status = 0;
+    if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &b->status);
+    b->took = now_s() - t0;
+    free(out.p);
+    curl_easy_cleanup(c);
+    return NULL;
+}
+
+static int wait_flag(atomic_int *f, int want, double limit_s)
+{
+    double end = now_s() + limit_s;
+    while (atomic_load(f) != want && now_s() < end) usleep(5000);
+    return atomic_load(f) == want;
+}
+
+/* Thread-per-connection mode, http_request_wait, drop, graceful stop. */
+static void test_threaded(void)
+{
+    char err[256], *body;
+    long hold_ms = -1, short_ms = 20000;
+    http_route routes[] = {
+        { "GET", "/slow", 0, slow, NULL },
+        { "GET", "/held", 0, held, &hold_ms },
+        { "GET", "/short", 0, held, &short_ms },
+    };
+    http_server_opts o = { .port = 0, .threads = 16, .thread_per_connection = 1, .thread_stack = 256 * 1024,
+                           .routes = routes, .nroutes = 3, .quiet_mhd_log = 1 };
+    http_server *s = http_server_create(&o, err, sizeof err);
+    CHECK_MSG(s != NULL, "%s", err);
+    if (!s) return;
+    int port = http_server_port(s);
+
+    /* a handler blocked in a wait does not stall other requests, /health included */
+    bg_req h = { port, "/held", 10000, -1, 0 };
+    pthread_t th;
+    pthread_create(&th, NULL, bg_request, &h);
+    CHECK(wait_flag(&held_entered, 1, 5));
+    double t0 = now_s();
+    CHECK(request(port, "GET", "/health", NULL, 0, NULL, &body, NULL) == 200);
+    free(body);
+    bg_req sl = { port, "/slow", 10000, -1, 0 };
+    pthread_t ts;
+    pthread_create(&ts, NULL, bg_request, &sl);
+    pthread_join(ts, NULL);
+    CHECK_MSG(sl.status == 200 && now_s() - t0 < 3, "status %ld after %.2fs", sl.status, now_s() - t0);
+    CHECK(atomic_load(&held_result) == -1);        /* still held */
+
+    /* a client that leaves is noticed: the wait returns 1, long before its 20 s */
+    atomic_store(&held_entered, 0);
+    bg_req gone = { port, "/short", 300, -1, 0 };
+    pthread_t tg;
+    pthread_create(&tg, NULL, bg_request, &gone);
+    pthread_join(tg, NULL);
+    CHECK(gone.status == 0);                        /* the client timed out */
+    /* the /held request is still waiting with hold_ms -1; /short's result lands in the same slot */
+    CHECK(wait_flag(&held_result, 1, 3));
+    atomic_store(&held_result, -1);
+
+    /* graceful stop: the slow request in flight is answered; the held one is woken (2) and
+     * dropped; new connections are refused */
+    atomic_store(&slow_entered, 0);
+    atomic_store(&slow_left, 0);
+    bg_req sl2 = { port, "/slow", 10000, -1, 0 };
+    pthread_create(&ts, NULL, bg_request, &sl2);
+    CHECK(wait_flag(&slow_entered, 1, 5));
+    t0 = now_s();
+    int left = http_server_stop(s, 5000);
+    CHECK_MSG(left == 0, "%d requests still in flight", left);
+    CHECK(atomic_load(&slow_left) == 1);
+    CHECK(now_s() - t0 < 3);
+    pthread_join(ts, NULL);
+    CHECK_MSG(sl2.status == 200, "in-flight request answered %ld", sl2.status);
+    pthread_join(th, NULL);
+    CHECK(atomic_load(&held_result) == 2);
+    CHECK(h.status == 0 && h.took < 5);             /* dropped without an answer, not timed out */
+    timeout_ms = 1000;
+    CHECK(request(port, "GET", "/health", NULL, 0, NULL, &body, NULL) == 0);
+    free(body);
+    timeout_ms = 10000;
+    http_server_destroy(s);
+
+    /* destroy alone also wakes a held request, and does not wait for its client */
+    s = http_server_create(&o, err, sizeof err);
+    CHECK_MSG(s != NULL, "%s", err);
+    if (!s) return;
+    atomic_store(&held_entered, 0);
+    atomic_store(&held_result, -1);
+    bg_req h2 = { http_server_port(s), "/held", 10000, -1, 0 };
+    pthread_create(&th, NULL, bg_request, &h2);
+    CHECK(wait_flag(&held_entered, 1, 5));
+    t0 = now_s();
+    http_server_destroy(s);
+    CHECK(now_s() - t0 < 2);
+    pthread_join(th, NULL);
+    CHECK(atomic_load(&held_result) == 2 && h2.status == 0);
+
+    /* the pool mode stops gracefully too (a fast server with nothing in flight) */
+    http_server_opts op = { .port = 0 };
+    s = http_server_create(&op, err, sizeof err);
+    CHECK(s != NULL && http_server_stop(s, 1000) == 0);
+    http_server_destroy(s);
 }
 
 int main(void)
@@ -177,6 +327,7 @@ int main(void)
     http_server_opts o4 = { .bind_addr = "not-an-ip" };
     CHECK(http_server_create(&o4, err, sizeof err) == NULL && strstr(err, "bad bind address"));
     prom_registry_destroy(reg);
+    test_threaded();
     curl_global_cleanup();
     return CHECK_DONE();
 }
