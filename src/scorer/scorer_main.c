@@ -1,9 +1,7 @@
 /* scorer_main.c -- qaflow-scorer: BERTScore over HTTP (POST /score) with micro-batching, /health, /metrics. */
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "batcher.h"
@@ -14,7 +12,7 @@
 #include "prom.h"
 #include "scorer_api.h"
 #include "scorer_defaults.h"
-#include "scorer_http.h"
+#include "sig.h"
 
 static volatile sig_atomic_t scorer_running = 1;
 
@@ -53,21 +51,12 @@ typedef struct scorer_app {
     batcher *b;
     int layer, rescaled;
     size_t max_pairs, max_text;
-    atomic_int inflight;        /* /score handlers running, for a graceful shutdown */
 } scorer_app;
 
-static void scorer_handle_score_inner(scorer_app *app, const http_request *req, http_response *resp);
-
+/* Waits for its micro-batch: the HTTP server runs one thread per connection for it. */
 static void scorer_handle_score(void *opaque, const http_request *req, http_response *resp)
 {
     scorer_app *app = opaque;
-    atomic_fetch_add(&app->inflight, 1);
-    scorer_handle_score_inner(app, req, resp);
-    atomic_fetch_sub(&app->inflight, 1);
-}
-
-static void scorer_handle_score_inner(scorer_app *app, const http_request *req, http_response *resp)
-{
     char err[512];
     scorer_request sr;
     if (scorer_request_parse(req->body, req->body_len, app->max_pairs, app->max_text, &sr, err, sizeof err) != 0) {
@@ -107,32 +96,20 @@ static void scorer_handle_health(void *opaque, const http_request *req, http_res
 int main(int argc, char **argv)
 {
     char err[512];
-    config *c = config_create("qaflow-scorer",
-                              "BERTScore service: POST /score {\"pairs\":[{\"candidate\",\"reference\"}]}; "
-                              "/health; /metrics.",
-                              scorer_config, sizeof scorer_config / sizeof scorer_config[0], err, sizeof err);
-    if (!c) {
-        fprintf(stderr, "qaflow-scorer: %s\n", err);
-        return 2;
-    }
-    int pr = config_parse(c, argc, argv, err, sizeof err);
-    if (pr != 0) {
-        if (pr < 0)
-            fprintf(stderr, "qaflow-scorer: %s\n", err);
-        config_destroy(c);
-        return pr > 0 ? 0 : 2;
-    }
-    if (log_init("scorer", config_get_string(c, "log-level"), err, sizeof err) != 0) {
-        fprintf(stderr, "qaflow-scorer: %s\n", err);
-        config_destroy(c);
-        return 2;
-    }
+    int exit_code;
+    config *c = config_start("qaflow-scorer",
+                             "BERTScore service: POST /score {\"pairs\":[{\"candidate\",\"reference\"}]}; "
+                             "/health; /metrics.",
+                             scorer_config, sizeof scorer_config / sizeof scorer_config[0], argc, argv, "scorer",
+                             &exit_code);
+    if (!c)
+        return exit_code;
     config_log(c);
     int rc = 1;
     bertscore_baseline *bl = NULL;
     prom_registry *prom = NULL;
     batcher *b = NULL;
-    scorer_http *srv = NULL;
+    http_server *srv = NULL;
     bertscore_model *m = bertscore_model_load(config_get_string(c, "model-dir"), err, sizeof err);
     if (!m) {
         log_error("cannot load the model: %s", err);
@@ -180,34 +157,33 @@ int main(int argc, char **argv)
     }
     app.b = b;
     http_route routes[] = {{"POST", "/score", 0, scorer_handle_score, &app}};
+    /* One thread per connection (http-threads of them at most): a /score handler waiting for
+     * its micro-batch must not stall other connections, /health included. */
     http_server_opts ho = {.bind_addr = config_get_string(c, "bind"), .port = (int)config_get_int(c, "port"),
-                           .threads = (int)config_get_int(c, "http-threads"),
-                           .max_body = (size_t)config_get_int(c, "max-body"), .routes = routes, .nroutes = 1,
-                           .health = scorer_handle_health, .health_opaque = &app, .prom = prom};
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = scorer_on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    if (!(srv = scorer_http_create(&ho, err, sizeof err))) {
+                           .thread_per_connection = 1, .threads = (int)config_get_int(c, "http-threads"),
+                           .conn_timeout_s = 60, .max_body = (size_t)config_get_int(c, "max-body"),
+                           .routes = routes, .nroutes = 1, .health = scorer_handle_health, .health_opaque = &app,
+                           .prom = prom};
+    sig_install_stop(scorer_on_signal);
+    if (!(srv = http_server_create(&ho, err, sizeof err))) {
         log_error("cannot start the HTTP server: %s", err);
         goto out;
     }
-    log_info("listening port=%d model=%s layer=%d rescaled=%d", scorer_http_port(srv), bertscore_model_name(m),
+    log_info("listening port=%d model=%s layer=%d rescaled=%d", http_server_port(srv), bertscore_model_name(m),
              app.layer, app.rescaled);
     while (scorer_running)
         usleep(100000); /* the signal may land on any thread: poll the flag */
     log_info("shutting down");
     /* Requests already queued are scored at once and answered; new ones get 503. The HTTP
-     * server is stopped only when no handler is left (bounded wait), so in-flight answers
-     * are written before the connections close. */
+     * server stops accepting and is destroyed once every request in flight has been answered
+     * (bounded wait), so in-flight answers are written before the connections close. */
     batcher_stop(b);
-    for (int i = 0; i < 600 && atomic_load(&app.inflight) > 0; i++)
-        usleep(50000);
-    usleep(100000);
+    int left = http_server_stop(srv, 30000);
+    if (left > 0)
+        log_warn("%d requests still in flight after 30 s: closing their connections", left);
     rc = 0;
 out:
-    scorer_http_destroy(srv);
+    http_server_destroy(srv);
     batcher_destroy(b);
     prom_registry_destroy(prom);
     baseline_destroy(bl);
