@@ -1,4 +1,7 @@
 /* stub_server.c -- request routing, fault application, answers, admin endpoints and metrics */
+/* Served by qaflow_common's HTTP server (http.h) in thread_per_connection mode: a held
+ * ("hanging") or delayed request blocks only its own thread, and http_request_wait notices a
+ * client that left or a server that is stopping. */
 #include "stub_server.h"
 
 #include <stdio.h>
@@ -6,12 +9,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "http.h"
 #include "log.h"
 #include "prom.h"
 #include "stub_answer.h"
 #include "stub_api.h"
 #include "stub_engine.h"
-#include "stub_http.h"
 #include "stub_proxy.h"
 #include "timeutil.h"
 
@@ -20,7 +23,7 @@ enum { M_STATUS_200, M_STATUS_400, M_STATUS_402, M_STATUS_429, M_STATUS_503, M_S
 
 struct stub_server {
     stub_engine *engine;
-    stub_http *http;
+    http_server *http;
     stub_proxy *proxy;      /* NULL unless chaos-proxy mode */
     long hang_max_ms;
     prom_registry *prom;
@@ -46,39 +49,29 @@ static void count_status(stub_server *s, int status)
     prom_counter_inc(s->responses[i]);
 }
 
-static void json_reply(stub_http_resp *r, int status, json_t *o)
+/* Takes a malloc'd, NUL-terminated body; NULL (out of memory while rendering): 500. */
+static void take_reply(http_response *r, int status, const char *content_type, char *body)
 {
-    char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15)) : NULL;
-    json_decref(o);
-    if (!s) {
-        stub_http_text(r, 500, NULL, "{\"error\":\"cannot encode response\"}");
-        return;
-    }
-    stub_http_take(r, status, "application/json", s);
-}
-
-static void error_reply(stub_http_resp *r, int status, const char *msg)
-{
-    json_reply(r, status, json_pack("{s:s}", "error", msg));
+    http_response_take(r, body ? status : 500, content_type, body, body ? strlen(body) : 0);
 }
 
 /* ---- LLM endpoints ---- */
 
 static void answer_locally(stub_server *s, const stub_request *req, const stub_decision *d,
-                           const char *at, stub_http_resp *resp)
+                           const char *at, http_response *resp)
 {
     if (d->raw) {
-        stub_http_text(resp, d->status, "application/json", d->raw);
+        http_response_text(resp, d->status, "application/json", d->raw);
         return;
     }
     if (d->status != 200) {
-        stub_http_take(resp, d->status, "application/json",
+        take_reply(resp, d->status, "application/json",
                        stub_api_render_error(req->kind, d->status, d->error));
         return;
     }
     char *answer = d->answer ? strdup(d->answer) : stub_answer_default(req->prompt);
     if (!answer) {
-        stub_http_text(resp, 500, NULL, "{\"error\":\"out of memory\"}");
+        http_response_text(resp, 500, NULL, "{\"error\":\"out of memory\"}");
         return;
     }
     stub_api_reply r = {0};
@@ -94,21 +87,21 @@ static void answer_locally(stub_server *s, const stub_request *req, const stub_d
     const char *ct = NULL;
     char *body = stub_api_render_answer(req->kind, req->stream, &r, &ct);
     free(answer);
-    stub_http_take(resp, 200, ct, body);
+    take_reply(resp, 200, ct, body);
 }
 
-static void forward_upstream(stub_server *s, const stub_http_req *hreq, const stub_request *req,
-                             stub_http_resp *resp)
+static void forward_upstream(stub_server *s, const http_request *hreq, const stub_request *req,
+                             http_response *resp)
 {
     stub_proxy_result pr;
     char err[256];
     if (stub_proxy_forward(s->proxy, hreq->method, hreq->path, hreq->body, hreq->body_len,
-                           stub_http_header(hreq, "Authorization"), &pr, err, sizeof(err)) != 0) {
+                           http_request_header(hreq, "Authorization"), &pr, err, sizeof(err)) != 0) {
         prom_counter_inc(s->upstream_errors);
         log_warn("upstream request failed path=%s err=\"%s\"", hreq->path, err);
         char msg[320];
         snprintf(msg, sizeof(msg), "chaos proxy: %s", err);
-        stub_http_take(resp, 502, "application/json",
+        take_reply(resp, 502, "application/json",
                        req ? stub_api_render_error(req->kind, 502, msg) : strdup("{\"error\":\"upstream unreachable\"}"));
         return;
     }
@@ -126,10 +119,10 @@ static void forward_upstream(stub_server *s, const stub_http_req *hreq, const st
             resp->content_type = "text/plain; charset=utf-8";
     }
     if (pr.retry_after[0])
-        stub_http_add_header(resp, "Retry-After", pr.retry_after);
+        http_response_header(resp, "Retry-After", pr.retry_after);
 }
 
-static void handle_llm(stub_server *s, const stub_http_req *hreq, stub_http_resp *resp)
+static void handle_llm(stub_server *s, const http_request *hreq, http_response *resp)
 {
     char at[TIMEUTIL_ISO_LEN];
     timeutil_now_iso(at, sizeof(at));
@@ -141,13 +134,13 @@ static void handle_llm(stub_server *s, const stub_http_req *hreq, stub_http_resp
         prom_counter_inc(s->bad_requests);
         stub_engine_record_bad(s->engine, hreq->path, at, 400);
         count_status(s, 400);
-        stub_http_take(resp, 400, "application/json", stub_api_render_error(kind, 400, err));
+        take_reply(resp, 400, "application/json", stub_api_render_error(kind, 400, err));
         return;
     }
     stub_decision d;
     if (stub_engine_decide(s->engine, hreq->path, &req, at, &d) != 0) {
         stub_request_free(&req);
-        stub_http_text(resp, 500, NULL, "{\"error\":\"out of memory\"}");
+        http_response_text(resp, 500, NULL, "{\"error\":\"out of memory\"}");
         return;
     }
     if (d.scripted)
@@ -159,7 +152,7 @@ static void handle_llm(stub_server *s, const stub_http_req *hreq, stub_http_resp
               d.scripted);
     if (d.hang) {
         prom_gauge_add(s->held, 1);
-        int why = stub_http_wait(s->http, hreq, s->hang_max_ms > 0 ? s->hang_max_ms : -1);
+        int why = http_request_wait(hreq, s->hang_max_ms > 0 ? s->hang_max_ms : -1);
         prom_gauge_add(s->held, -1);
         prom_counter_inc(s->dropped);
         log_debug("held request ended id=%llu reason=%s", (unsigned long long)d.req_id,
@@ -169,7 +162,7 @@ static void handle_llm(stub_server *s, const stub_http_req *hreq, stub_http_resp
     }
     if (d.latency_ms > 0) {
         prom_histogram_observe(s->delay, d.latency_ms / 1000.0);
-        if (stub_http_wait(s->http, hreq, d.latency_ms) != 0) {
+        if (http_request_wait(hreq, d.latency_ms) != 0) {
             prom_counter_inc(s->dropped);
             resp->drop = 1;
             goto done;
@@ -184,7 +177,7 @@ static void handle_llm(stub_server *s, const stub_http_req *hreq, stub_http_resp
     if (d.retry_after_s >= 0 && resp->status != 200) {
         char v[16];
         snprintf(v, sizeof(v), "%d", d.retry_after_s);
-        stub_http_add_header(resp, "Retry-After", v);
+        http_response_header(resp, "Retry-After", v);
     }
     count_status(s, resp->status);
 done:
@@ -194,7 +187,7 @@ done:
 
 /* ---- model listings ---- */
 
-static void handle_listing(stub_server *s, const stub_http_req *hreq, stub_http_resp *resp)
+static void handle_listing(stub_server *s, const http_request *hreq, http_response *resp)
 {
     if (s->proxy) {
         forward_upstream(s, hreq, NULL, resp);
@@ -205,127 +198,136 @@ static void handle_listing(stub_server *s, const stub_http_req *hreq, stub_http_
     char at[TIMEUTIL_ISO_LEN];
     timeutil_now_iso(at, sizeof(at));
     if (strcmp(hreq->path, "/api/tags") == 0)
-        stub_http_take(resp, 200, "application/json", stub_api_render_tags(f.model, at));
+        take_reply(resp, 200, "application/json", stub_api_render_tags(f.model, at));
     else
-        stub_http_take(resp, 200, "application/json",
+        take_reply(resp, 200, "application/json",
                        stub_api_render_models(f.model, (long long)time(NULL)));
 }
 
-/* ---- admin ---- */
+/* ---- admin (the server answers 405 with Allow for the methods not routed) ---- */
 
-static void handle_admin(stub_server *s, const stub_http_req *hreq, stub_http_resp *resp)
+static void handle_admin_config(void *opaque, const http_request *hreq, http_response *resp)
 {
-    const char *p = hreq->path, *m = hreq->method;
+    stub_server *s = opaque;
     char err[256];
-    if (strcmp(p, "/admin/config") == 0) {
-        if (strcmp(m, "POST") == 0 || strcmp(m, "PUT") == 0 || strcmp(m, "PATCH") == 0) {
-            if (stub_engine_config_update(s->engine, hreq->body, hreq->body_len, err,
-                                          sizeof(err)) != 0) {
-                error_reply(resp, 400, err);
-                return;
-            }
-            log_info("config changed body=%.300s", hreq->body);
-            json_reply(resp, 200, stub_engine_config_json(s->engine));
+    if (strcmp(hreq->method, "GET") != 0) { /* POST, PUT, PATCH: a partial update */
+        if (stub_engine_config_update(s->engine, hreq->body, hreq->body_len, err, sizeof(err)) != 0) {
+            http_response_error(resp, 400, "%s", err);
             return;
         }
-        if (strcmp(m, "GET") == 0) {
-            json_reply(resp, 200, stub_engine_config_json(s->engine));
-            return;
-        }
-        stub_http_add_header(resp, "Allow", "GET, POST");
-    } else if (strcmp(p, "/admin/script") == 0 || strcmp(p, "/admin/scripts") == 0) {
-        if (strcmp(m, "POST") == 0) {
-            if (stub_engine_script_add(s->engine, hreq->body, hreq->body_len, err,
-                                       sizeof(err)) != 0) {
-                error_reply(resp, 400, err);
-                return;
-            }
-            log_info("script added bytes=%zu", hreq->body_len);
-            json_reply(resp, 200, stub_engine_script_json(s->engine));
-            return;
-        }
-        if (strcmp(m, "DELETE") == 0) {
-            stub_engine_script_clear(s->engine);
-            log_info("scripts cleared");
-            json_reply(resp, 200, json_pack("{s:[]}", "scripts"));
-            return;
-        }
-        if (strcmp(m, "GET") == 0) {
-            json_reply(resp, 200, stub_engine_script_json(s->engine));
-            return;
-        }
-        stub_http_add_header(resp, "Allow", "GET, POST, DELETE");
-    } else if (strcmp(p, "/admin/requests") == 0) {
-        if (strcmp(m, "GET") == 0) {
-            json_reply(resp, 200, stub_engine_requests_json(s->engine,
-                                                           stub_http_query(hreq, "match")));
-            return;
-        }
-        if (strcmp(m, "DELETE") == 0) {
-            stub_engine_requests_clear(s->engine);
-            json_reply(resp, 200, json_pack("{s:[]}", "requests"));
-            return;
-        }
-        stub_http_add_header(resp, "Allow", "GET, DELETE");
-    } else {
-        error_reply(resp, 404, "no such admin endpoint");
-        return;
+        log_info("config changed body=%.300s", hreq->body);
     }
-    error_reply(resp, 405, "method not allowed");
+    http_response_json(resp, 200, stub_engine_config_json(s->engine));
 }
 
-static void handle_health(stub_server *s, stub_http_resp *resp)
+static void handle_admin_script(void *opaque, const http_request *hreq, http_response *resp)
 {
+    stub_server *s = opaque;
+    char err[256];
+    if (strcmp(hreq->method, "POST") == 0) {
+        if (stub_engine_script_add(s->engine, hreq->body, hreq->body_len, err, sizeof(err)) != 0) {
+            http_response_error(resp, 400, "%s", err);
+            return;
+        }
+        log_info("script added bytes=%zu", hreq->body_len);
+    } else if (strcmp(hreq->method, "DELETE") == 0) {
+        stub_engine_script_clear(s->engine);
+        log_info("scripts cleared");
+        http_response_json(resp, 200, json_pack("{s:[]}", "scripts"));
+        return;
+    }
+    http_response_json(resp, 200, stub_engine_script_json(s->engine));
+}
+
+static void handle_admin_requests(void *opaque, const http_request *hreq, http_response *resp)
+{
+    stub_server *s = opaque;
+    if (strcmp(hreq->method, "DELETE") == 0) {
+        stub_engine_requests_clear(s->engine);
+        http_response_json(resp, 200, json_pack("{s:[]}", "requests"));
+        return;
+    }
+    http_response_json(resp, 200, stub_engine_requests_json(s->engine, http_request_query(hreq, "match")));
+}
+
+static void handle_health(void *opaque, const http_request *hreq, http_response *resp)
+{
+    stub_server *s = opaque;
+    (void)hreq;
     stub_faults f;
     stub_engine_faults(s->engine, &f);
     json_t *o = json_pack("{s:s,s:s,s:s}", "status", "ok", "mode", s->proxy ? "proxy" : "stub",
                           "model", f.model);
     if (o && s->proxy)
         json_object_set_new(o, "upstream", json_string(stub_proxy_upstream(s->proxy)));
-    json_reply(resp, 200, o);
+    http_response_json(resp, 200, o);
 }
 
-static void stub_server_route(void *opaque, const stub_http_req *req, stub_http_resp *resp)
+/* ---- routes ---- */
+
+static void route_llm(void *opaque, const http_request *hreq, http_response *resp)
 {
-    stub_server *s = opaque;
-    const char *p = req->path, *m = req->method;
-    int get = strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0;
-    if (stub_api_kind_for_path(p) >= 0) {
-        if (strcmp(m, "POST") == 0)
-            handle_llm(s, req, resp);
-        else {
-            error_reply(resp, 405, "use POST");
-            stub_http_add_header(resp, "Allow", "POST");
-        }
-    } else if (strcmp(p, "/api/tags") == 0 || strcmp(p, "/v1/models") == 0) {
-        if (get)
-            handle_listing(s, req, resp);
-        else {
-            error_reply(resp, 405, "use GET");
-            stub_http_add_header(resp, "Allow", "GET");
-        }
-    } else if (strcmp(p, "/health") == 0 && get) {
-        handle_health(s, resp);
-    } else if (strcmp(p, "/metrics") == 0 && get) {
-        char *text = prom_registry_render(s->prom);
-        if (text)
-            stub_http_take(resp, 200, PROM_CONTENT_TYPE, text);
-        else
-            error_reply(resp, 500, "cannot render metrics");
-    } else if (strcmp(p, "/api/version") == 0 && get && !s->proxy) {
-        stub_http_text(resp, 200, NULL, "{\"version\":\"0.0.0-qaflow-llm-stub\"}");
-    } else if (strncmp(p, "/admin/", 7) == 0) {
-        handle_admin(s, req, resp);
-    } else if (s->proxy && (strncmp(p, "/api/", 5) == 0 || strncmp(p, "/v1/", 4) == 0)) {
-        forward_upstream(s, req, NULL, resp); /* other API calls pass through untouched */
-    } else if (strcmp(p, "/health") == 0 || strcmp(p, "/metrics") == 0) {
-        error_reply(resp, 405, "use GET");
-        stub_http_add_header(resp, "Allow", "GET");
+    handle_llm(opaque, hreq, resp);
+}
+
+static void route_listing(void *opaque, const http_request *hreq, http_response *resp)
+{
+    handle_listing(opaque, hreq, resp);
+}
+
+static void route_version(void *opaque, const http_request *hreq, http_response *resp)
+{
+    (void)opaque;
+    (void)hreq;
+    http_response_text(resp, 200, NULL, "{\"version\":\"0.0.0-qaflow-llm-stub\"}");
+}
+
+/* Proxy mode: other /api/ and /v1/ calls pass through untouched, except a wrong method on the
+ * paths the stub handles itself (405 as the server gives it without the pass-through). */
+static void route_passthrough(void *opaque, const http_request *hreq, http_response *resp)
+{
+    const char *p = hreq->path;
+    int llm = stub_api_kind_for_path(p) >= 0;
+    if (llm || strcmp(p, "/api/tags") == 0 || strcmp(p, "/v1/models") == 0) {
+        http_response_error(resp, 405, "method %s not allowed on %s", hreq->method, p);
+        http_response_header(resp, "Allow", llm ? "POST" : "GET");
     } else {
-        char msg[300];
-        snprintf(msg, sizeof(msg), "no such route: %s %.200s", m, p);
-        error_reply(resp, 404, msg);
+        forward_upstream(opaque, hreq, NULL, resp);
     }
+}
+
+#define STUB_MAX_ROUTES 32
+
+/* Fills routes (STUB_MAX_ROUTES at most); returns how many. */
+static size_t stub_server_routes(stub_server *s, http_route *r)
+{
+    static const char *const admin_config[] = {"GET", "POST", "PUT", "PATCH"};
+    static const char *const admin_script[] = {"GET", "POST", "DELETE"};
+    static const char *const admin_requests[] = {"GET", "DELETE"};
+    static const char *const any[] = {"GET", "POST", "PUT", "PATCH", "DELETE"};
+    size_t n = 0;
+    r[n++] = (http_route){"POST", "/api/generate", 0, route_llm, s};
+    r[n++] = (http_route){"POST", "/v1/chat/completions", 0, route_llm, s};
+    r[n++] = (http_route){"POST", "/v1/completions", 0, route_llm, s};
+    r[n++] = (http_route){"GET", "/api/tags", 0, route_listing, s};
+    r[n++] = (http_route){"GET", "/v1/models", 0, route_listing, s};
+    if (!s->proxy)
+        r[n++] = (http_route){"GET", "/api/version", 0, route_version, s};
+    for (size_t i = 0; i < sizeof(admin_config) / sizeof(*admin_config); i++)
+        r[n++] = (http_route){admin_config[i], "/admin/config", 0, handle_admin_config, s};
+    for (size_t i = 0; i < sizeof(admin_script) / sizeof(*admin_script); i++) {
+        r[n++] = (http_route){admin_script[i], "/admin/script", 0, handle_admin_script, s};
+        r[n++] = (http_route){admin_script[i], "/admin/scripts", 0, handle_admin_script, s};
+    }
+    for (size_t i = 0; i < sizeof(admin_requests) / sizeof(*admin_requests); i++)
+        r[n++] = (http_route){admin_requests[i], "/admin/requests", 0, handle_admin_requests, s};
+    if (s->proxy) {
+        for (size_t i = 0; i < sizeof(any) / sizeof(*any); i++) {
+            r[n++] = (http_route){any[i], "/api/", 1, route_passthrough, s};
+            r[n++] = (http_route){any[i], "/v1/", 1, route_passthrough, s};
+        }
+    }
+    return n;
 }
 
 static int stub_server_metrics(stub_server *s)
@@ -384,8 +386,25 @@ stub_server *stub_server_create(const stub_server_opts *o, char *err, size_t err
         snprintf(err, errlen, "cannot create metrics");
         goto fail;
     }
-    s->http = stub_http_create(o->bind_addr, o->port, o->max_body, o->max_conns, stub_server_route,
-                               s, err, errlen);
+    http_route routes[STUB_MAX_ROUTES];
+    /* One thread per connection: held and delayed requests block nobody else. libmicrohttpd's
+     * own messages at debug level: it reports every deliberately dropped connection. */
+    http_server_opts ho = {
+        .bind_addr = o->bind_addr,
+        .port = o->port,
+        .thread_per_connection = 1,
+        .threads = o->max_conns > 0 ? o->max_conns : 1024,
+        .thread_stack = 512 * 1024,
+        .conn_timeout_s = 300,
+        .max_body = o->max_body ? o->max_body : 1 << 20,
+        .routes = routes,
+        .nroutes = stub_server_routes(s, routes),
+        .health = handle_health,
+        .health_opaque = s,
+        .prom = s->prom,
+        .quiet_mhd_log = 1,
+    };
+    s->http = http_server_create(&ho, err, errlen);
     if (!s->http)
         goto fail;
     return s;
@@ -398,7 +417,7 @@ void stub_server_destroy(stub_server *s)
 {
     if (!s)
         return;
-    stub_http_destroy(s->http); /* joins every connection thread first */
+    http_server_destroy(s->http); /* wakes held requests, joins every connection thread first */
     stub_engine_destroy(s->engine);
     stub_proxy_destroy(s->proxy);
     prom_registry_destroy(s->prom);
@@ -407,5 +426,5 @@ void stub_server_destroy(stub_server *s)
 
 int stub_server_port(const stub_server *s)
 {
-    return stub_http_port(s->http);
+    return http_server_port(s->http);
 }
