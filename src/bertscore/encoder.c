@@ -150,6 +150,11 @@ encoder *encoder_create(const bert_config *cfg, safetensors *st, char *err, size
             snprintf(err, errlen, "encoder: out of memory packing layer %d", l);
             goto fail;
         }
+        if (L->qkv.data) {   /* packed: the stacked copy is not read again */
+            free(L->qkv_w);
+            L->qkv_w = NULL;
+            L->qkv.w = NULL;
+        }
     }
     return e;
 fail:
