@@ -55,17 +55,24 @@ ft_bin() {
   printf '%s' "$b"
 }
 
-# ft_scorer_start NAME PORT: the real qaflow-scorer on PORT (pid file NAME).
+# ft_scorer_start NAME PORT: the real qaflow-scorer on PORT (pid file NAME). A scorer that exits at once
+# (e.g. the port of the previous test's scorer not yet free) is started again, at most 3 times.
 ft_scorer_start() {
-  local name="$1" port="$2" bin
+  local name="$1" port="$2" bin try deadline
   bin="$(ft_bin qaflow-scorer)"
-  qf_spawn "$name" "$bin" --port "$port" --model-dir "$QAFLOW_MODEL_DIR"
-  local deadline=$((SECONDS + 180))
-  until qf_http_ok "http://127.0.0.1:$port/health"; do
-    qf_pid "$name" >/dev/null || ft_die "qaflow-scorer exited (see $(qf_logfile "$name"))"
-    ((SECONDS < deadline)) || ft_die "qaflow-scorer not healthy on $port after 180 s"
-    sleep 0.5
+  for try in 1 2 3; do
+    qf_spawn "$name" "$bin" --port "$port" --model-dir "$QAFLOW_MODEL_DIR"
+    deadline=$((SECONDS + 180))
+    until qf_http_ok "http://127.0.0.1:$port/health"; do
+      qf_pid "$name" >/dev/null || break
+      ((SECONDS < deadline)) || ft_die "qaflow-scorer not healthy on $port after 180 s"
+      sleep 0.5
+    done
+    qf_http_ok "http://127.0.0.1:$port/health" && return 0
+    ft_log "qaflow-scorer exited (try $try): $(tail -n 3 "$(qf_logfile "$name")" | tr '\n' ' ')"
+    sleep 2
   done
+  ft_die "qaflow-scorer keeps exiting (see $(qf_logfile "$name"))"
 }
 
 # ft_score PORT CANDIDATE REFERENCE: the score the scorer gives (f1_rescaled when present, else f1; as the job's auto).
