@@ -11,44 +11,36 @@ public final class Outputs {
     /** validated-responses for an attempt accepted at or above the threshold. */
     public static OutRecord validated(Scored s, BestAttempt st, long nowMs) {
         Attempt a = s.attempt;
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("question_id", a.questionId);
-        m.put("question_text", a.questionText);
-        m.put("llm_response", a.llmResponse);
-        m.put("original_answer", a.originalAnswer);
-        m.put("bert_score", s.score);
-        m.put("processing_attempts", (long) a.retryCount + 1);
-        m.put("total_processing_time_ms", elapsed(a, nowMs));
-        m.put("timestamp", Codec.isoTime(nowMs));
-        m.put("accepted_below_threshold", false);
-        m.put("first_score", st.firstScore);
-        m.put("created_at", a.origin());
-        m.put("llm_started_at", a.llmStartedAt);
-        m.put("llm_finished_at", a.llmFinishedAt);
-        m.put("scored_at", s.scoredAt);
-        m.put("model", a.model);
-        return new OutRecord(Codec.VALIDATED, a.questionId, Codec.encode(Codec.VALIDATED, m));
+        return validatedRecord(a, a.llmResponse, s.score, false, st.firstScore,
+                a.llmStartedAt, a.llmFinishedAt, s.scoredAt, a.model, nowMs);
     }
 
     /** validated-responses carrying the best attempt once the regeneration cap is reached. */
     public static OutRecord validatedBest(Scored last, BestAttempt st, long nowMs) {
-        Attempt a = last.attempt;
+        return validatedRecord(last.attempt, st.bestResponse, st.bestScore, true, st.firstScore,
+                st.bestLlmStartedAt, st.bestLlmFinishedAt, st.bestScoredAt, st.bestModel, nowMs);
+    }
+
+    /** One validated-responses message: question fields from the last attempt a, answer fields as given. */
+    private static OutRecord validatedRecord(Attempt a, String response, double score, boolean belowThreshold,
+                                             double firstScore, String llmStartedAt, String llmFinishedAt,
+                                             String scoredAt, String model, long nowMs) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("question_id", a.questionId);
         m.put("question_text", a.questionText);
-        m.put("llm_response", st.bestResponse);
+        m.put("llm_response", response);
         m.put("original_answer", a.originalAnswer);
-        m.put("bert_score", st.bestScore);
+        m.put("bert_score", score);
         m.put("processing_attempts", (long) a.retryCount + 1);
         m.put("total_processing_time_ms", elapsed(a, nowMs));
         m.put("timestamp", Codec.isoTime(nowMs));
-        m.put("accepted_below_threshold", true);
-        m.put("first_score", st.firstScore);
+        m.put("accepted_below_threshold", belowThreshold);
+        m.put("first_score", firstScore);
         m.put("created_at", a.origin());
-        m.put("llm_started_at", st.bestLlmStartedAt);
-        m.put("llm_finished_at", st.bestLlmFinishedAt);
-        m.put("scored_at", st.bestScoredAt);
-        m.put("model", st.bestModel);
+        m.put("llm_started_at", llmStartedAt);
+        m.put("llm_finished_at", llmFinishedAt);
+        m.put("scored_at", scoredAt);
+        m.put("model", model);
         return new OutRecord(Codec.VALIDATED, a.questionId, Codec.encode(Codec.VALIDATED, m));
     }
 
