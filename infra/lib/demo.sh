@@ -31,13 +31,18 @@ cmd_demo() {
   "$traffic" --url "http://127.0.0.1:$QAFLOW_STORAGE_PORT" --dataset "$QAFLOW_ROOT/dataset/sample.csv" \
     --count "$QAFLOW_DEMO_COUNT" --shuffle --seed "$(date +%s)" --rate "$QAFLOW_DEMO_RATE" \
     --timeout "$QAFLOW_DEMO_TIMEOUT" || qf_warn "demo: the traffic generator exited with $?"
-  demo_sql "questions since $since by status" \
-    "SELECT status, count(*) FROM questions WHERE updated_at >= '$since' GROUP BY status ORDER BY status"
-  demo_sql "attempts distribution (the seed's query, all time)" \
-    "SELECT processing_attempts, COUNT(*) AS count FROM responses GROUP BY processing_attempts ORDER BY processing_attempts"
-  demo_sql "first vs final score (all time)" \
-    "SELECT count(*) AS answers, round(avg(first_score)::numeric, 4) AS avg_first_score, round(avg(final_score)::numeric, 4) AS avg_final_score, round(avg(score_improvement) FILTER (WHERE processing_attempts > 1)::numeric, 4) AS avg_improvement_when_regenerated FROM regeneration_analysis"
-  demo_sql "time per stage (latency_by_stage)" "SELECT * FROM latency_by_stage"
-  demo_sql "LLM errors (error_distribution)" "SELECT * FROM error_distribution"
+  # Every summary is of this run's questions: those the pipeline touched since the run began.
+  local run="WITH run AS (SELECT question_id FROM questions WHERE updated_at >= '$since')"
+  demo_sql "this run: questions by status" \
+    "$run SELECT q.status, count(*) FROM questions q JOIN run USING (question_id) GROUP BY q.status ORDER BY q.status"
+  demo_sql "this run: attempts distribution" \
+    "$run SELECT r.processing_attempts, count(*) AS count FROM responses r JOIN run USING (question_id) GROUP BY 1 ORDER BY 1"
+  demo_sql "this run: first vs final score" \
+    "$run SELECT count(*) AS answers, round(avg(first_score)::numeric, 4) AS avg_first_score, round(avg(final_score)::numeric, 4) AS avg_final_score, count(*) FILTER (WHERE accepted_below_threshold) AS accepted_below_threshold, round(avg(score_improvement) FILTER (WHERE processing_attempts > 1)::numeric, 4) AS avg_improvement_when_regenerated FROM regeneration_analysis JOIN run USING (question_id)"
+  demo_sql "this run: time per stage (ms)" \
+    "$run, samples AS (SELECT stage, duration_ms::double precision AS ms FROM processing_metrics JOIN run USING (question_id) UNION ALL SELECT 'end_to_end', total_processing_time_ms::double precision FROM responses JOIN run USING (question_id)) SELECT stage, count(*) AS samples, round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 1) AS p50_ms, round(percentile_cont(0.99) WITHIN GROUP (ORDER BY ms)::numeric, 1) AS p99_ms, round(avg(ms)::numeric, 1) AS avg_ms FROM samples GROUP BY stage ORDER BY array_position(ARRAY['queue', 'retry_wait', 'llm', 'scoring', 'persistence', 'end_to_end'], stage)"
+  demo_sql "this run: LLM errors" \
+    "$run SELECT error_type, http_status, count(*) AS occurrences, round(avg(delay_applied_ms)) AS avg_delay_ms FROM llm_errors JOIN run USING (question_id) GROUP BY 1, 2 ORDER BY 3 DESC"
+  printf '\nAll-time views: ./qaflow psql -c "SELECT * FROM latency_by_stage" (also error_distribution, regeneration_analysis).\n'
   printf '\nThe stack is still running: ./qaflow status, ./qaflow psql, Flink UI http://127.0.0.1:%s, ./qaflow down to stop.\n' "${QAFLOW_FLINK_PORT:-8081}"
 }
