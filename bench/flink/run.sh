@@ -21,12 +21,12 @@ wait_all() {
   until (($(count "$prefix") >= n)); do ((SECONDS < deadline)) || ft_die "timeout"; sleep 0.2; done
 }
 # warm-up (JIT, connections)
-python3 "$HERE/gen.py" "$SAMPLE" 300 "$FT_RUN-warm" | kcat -P -b "$FT_K" -t llm-responses-success -K$'\t'
+python3 "$HERE/gen.py" "$SAMPLE" 300 "$FT_RUN-warm" | kcat -P -X partitioner=murmur2_random -b "$FT_K" -t llm-responses-success -K$'\t'
 wait_all "$FT_RUN-warm" 300
 # full load: N messages at once
 python3 "$HERE/gen.py" "$SAMPLE" "$N" "$FT_RUN-full" >"$QAFLOW_VAR/full.tsv"
 t0=$(date +%s%3N)
-kcat -P -b "$FT_K" -t llm-responses-success -K$'\t' <"$QAFLOW_VAR/full.tsv"
+kcat -P -X partitioner=murmur2_random -b "$FT_K" -t llm-responses-success -K$'\t' <"$QAFLOW_VAR/full.tsv"
 wait_all "$FT_RUN-full" "$N"
 t1=$(date +%s%3N)
 rate="$(awk -v n="$N" -v ms="$((t1 - t0))" 'BEGIN { printf "%.1f", n / (ms / 1000) }')"
@@ -34,7 +34,7 @@ ft_log "scorejob pairs=$N seconds=$(awk -v ms="$((t1 - t0))" 'BEGIN { printf "%.
 # half load: paced producer at half the measured throughput
 half="$(awk -v r="$rate" 'BEGIN { printf "%.1f", r / 2 }')"
 nh=$(awk -v r="$half" 'BEGIN { n = int(r * 30); if (n < 200) n = 200; print n }')
-python3 "$HERE/gen.py" "$SAMPLE" "$nh" "$FT_RUN-half" "$half" | kcat -P -b "$FT_K" -t llm-responses-success -K$'\t' -X linger.ms=0
+python3 "$HERE/gen.py" "$SAMPLE" "$nh" "$FT_RUN-half" "$half" | kcat -P -X partitioner=murmur2_random -b "$FT_K" -t llm-responses-success -K$'\t' -X linger.ms=0
 wait_all "$FT_RUN-half" "$nh"
 ft_log "latency at half load ($half msg/s, $nh messages):"
 kcat -C -b "$FT_K" -t validated-responses -o "s@$FT_START_MS" -e -q -f '%s\n' 2>/dev/null \

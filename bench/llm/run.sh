@@ -27,7 +27,7 @@ for _ in $(seq 100); do port=$(sed -n 's/.*listening .*port=\([0-9]*\).*/\1/p' "
 # 1. Backlog: N questions already waiting in questions-pending.
 awk -v n="$N" -v r="$$" 'BEGIN { for (i = 1; i <= n; i++)
   printf "q_b%s_%d\t{\"question_id\":\"q_b%s_%d\",\"question_text\":\"Benchmark question number %d?\",\"original_answer\":\"ref\",\"retry_count\":0,\"timestamp\":\"2025-10-28T10:30:00.000Z\",\"error_retries\":0,\"created_at\":\"2025-10-28T10:30:00.000Z\"}\n", r, i, r, i, i }' >"$D/q.tsv"
-kcat -P -b "$K" -t "${P}questions-pending" -K $'\t' -X linger.ms=20 <"$D/q.tsv"
+kcat -P -X partitioner=murmur2_random -b "$K" -t "${P}questions-pending" -K $'\t' -X linger.ms=20 <"$D/q.tsv"
 
 # 2. One worker drains it. BENCH_RT=1 runs the worker with SCHED_FIFO priority 10 (root), to
 # separate the worker's own latency from CPU contention on a shared machine.
@@ -63,7 +63,7 @@ awk -v w="$wcpu" -v s="$scpu" -v hz="$hz" -v n="$N" 'BEGIN {
 RATE=${RATE:-500}; PSECS=${PSECS:-6}
 mport=$(ss -ltnp 2>/dev/null | awk -v p="pid=$wpid," '$0 ~ p {split($4, a, ":"); print a[length(a)]}' | head -1)
 curl -s "127.0.0.1:$mport/metrics" >"$D/m0.txt"
-python3 - "$RATE" "$PSECS" "$$" <<'PY' | kcat -P -b "$K" -t "${P}questions-pending" -K $'\t' -X linger.ms=0
+python3 - "$RATE" "$PSECS" "$$" <<'PY' | kcat -P -X partitioner=murmur2_random -b "$K" -t "${P}questions-pending" -K $'\t' -X linger.ms=0
 import sys, time
 rate, secs, run = float(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
 t0 = time.monotonic()

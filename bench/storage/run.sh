@@ -63,7 +63,7 @@ qid="$(curl -s -X POST "$url/query" -H 'Content-Type: application/json' \
   -d "{\"question_text\":\"$text\",\"original_answer\":\"a reference answer\"}" | jq -r .question_id)"
 now="$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)"
 printf '%s\t{"question_id":"%s","question_text":"%s","llm_response":"an answer","original_answer":"a reference answer","bert_score":0.8,"processing_attempts":1,"total_processing_time_ms":100,"timestamp":"%s"}\n' \
-  "$qid" "$qid" "$text" "$now" | kcat -b "$QAFLOW_TEST_KAFKA" -P -t validated-responses -K $'\t'
+  "$qid" "$qid" "$text" "$now" | kcat -b "$QAFLOW_TEST_KAFKA" -P -X partitioner=murmur2_random -t validated-responses -K $'\t'
 for ((i = 0; i < 120; i++)); do
   [[ "$(curl -s "$url/status/$qid" | jq -r .source)" == cache ]] && break
   sleep 0.5

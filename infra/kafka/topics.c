@@ -180,7 +180,9 @@ int main(int argc, char **argv)
         rd_kafka_conf_destroy(conf);
         return 2;
     }
-    /* rd_kafka_new() takes ownership of conf on success only. */
+    /* rd_kafka_new() takes ownership of conf on success only. An admin handle: it never
+     * produces (qaflow's producers are qaflow_common's kafka_producer_create, partitioner
+     * murmur2_random; docs/messages.md, Partitioning). */
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
     if (!rk) {
         fprintf(stderr, "error: %s\n", err);

@@ -1,4 +1,4 @@
-# tokenizer.cmake -- the WordPiece tokenizer as static library qaflow_tokenizer (included by src/bertscore and the tokenizer tests).
+# tokenizer.cmake -- the WordPiece tokenizer as static library qaflow_tokenizer (included by src/bertscore/CMakeLists.txt).
 include_guard(GLOBAL)
 
 pkg_check_modules(QAFLOW_TOKENIZER_DEPS REQUIRED IMPORTED_TARGET GLOBAL libutf8proc jansson)

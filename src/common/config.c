@@ -141,6 +141,20 @@ oom:
     return -1;
 }
 
+/* An alias entry's setting, by the name in def, is kept in the alias's value (i). */
+static int alias_resolve(config *c, size_t idx, char *err, size_t errlen)
+{
+    const config_entry *a = &c->entries[idx];
+    for (size_t i = 0; a->def && !a->env && !a->flag && i < c->n; i++) {
+        if (c->entries[i].type != CONFIG_ALIAS && strcmp(c->entries[i].name, a->def) == 0) {
+            c->vals[idx].i = (long long)i;
+            return 0;
+        }
+    }
+    snprintf(err, errlen, "alias --%s: def must name a setting (and env, flag be NULL)", a->name);
+    return -1;
+}
+
 config *config_create(const char *prog, const char *summary,
                       const config_entry *entries, size_t n, char *err, size_t errlen)
 {
@@ -161,6 +175,13 @@ config *config_create(const char *prog, const char *summary,
             return NULL;
         }
         c->vals[i].source = "default";
+        if (entries[i].type == CONFIG_ALIAS) {
+            if (alias_resolve(c, i, err, errlen) != 0) {
+                config_destroy(c);
+                return NULL;
+            }
+            continue;
+        }
         if (entries[i].def) {
             char origin[128];
             snprintf(origin, sizeof origin, "default of --%s", entries[i].name);
@@ -204,6 +225,12 @@ static long find_long(const config *c, const char *name, size_t len)
         if (k == len) return (long)i;
     }
     return -1;
+}
+
+/* The setting a long flag's entry stands for: itself, or an alias's setting. */
+static long alias_target(const config *c, long idx)
+{
+    return c->entries[idx].type == CONFIG_ALIAS ? (long)c->vals[idx].i : idx;
 }
 
 static long find_short(const config *c, const char *arg, size_t *flaglen)
@@ -254,18 +281,19 @@ int config_parse(config *c, int argc, char **argv, char *err, size_t errlen)
             const char *name = arg + 2;
             const char *eq = strchr(name, '=');
             size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
-            idx = find_long(c, name, nlen);
+            long flag = find_long(c, name, nlen);
             int negated = 0;
-            if (idx < 0 && nlen > 3 && strncmp(name, "no-", 3) == 0 && !eq) {
-                idx = find_long(c, name + 3, nlen - 3);
-                if (idx >= 0 && c->entries[idx].type != CONFIG_BOOL) idx = -1;
-                negated = idx >= 0;
+            if (flag < 0 && nlen > 3 && strncmp(name, "no-", 3) == 0 && !eq) {
+                flag = find_long(c, name + 3, nlen - 3);
+                if (flag >= 0 && c->entries[alias_target(c, flag)].type != CONFIG_BOOL) flag = -1;
+                negated = flag >= 0;
             }
-            if (idx < 0) {
+            if (flag < 0) {
                 snprintf(err, errlen, "unknown option '--%.*s' (see --help)", (int)nlen, name);
                 return -1;
             }
-            snprintf(origin, sizeof origin, "--%s", c->entries[idx].name);
+            snprintf(origin, sizeof origin, "--%s", c->entries[flag].name);
+            idx = alias_target(c, flag);
             if (negated) {
                 val = "false";
             } else if (eq) {
@@ -356,7 +384,7 @@ int config_start_log(const config *c, const char *log_component)
 static const config_entry *lookup(const config *c, const char *name, config_type t, size_t *idx)
 {
     for (size_t i = 0; i < c->n; i++) {
-        if (strcmp(c->entries[i].name, name) == 0) {
+        if (c->entries[i].type != CONFIG_ALIAS && strcmp(c->entries[i].name, name) == 0) {
             if (c->entries[i].type != t) {
                 log_error("config: setting '%s' read with the wrong type", name);
                 abort();
@@ -408,7 +436,8 @@ size_t config_get_list(const config *c, const char *name, const char *const **it
 const char *config_source(const config *c, const char *name)
 {
     for (size_t i = 0; i < c->n; i++)
-        if (strcmp(c->entries[i].name, name) == 0) return c->vals[i].source;
+        if (c->entries[i].type != CONFIG_ALIAS && strcmp(c->entries[i].name, name) == 0)
+            return c->vals[i].source;
     return NULL;
 }
 
@@ -420,6 +449,7 @@ static const char *type_name(config_type t)
     case CONFIG_DOUBLE: return "number";
     case CONFIG_BOOL: return "bool";
     case CONFIG_LIST: return "key=value, repeatable";
+    case CONFIG_ALIAS: return "alias";
     }
     return "?";
 }
@@ -431,6 +461,11 @@ void config_print_help(const config *c, FILE *out)
     fprintf(out, "\nOptions (flag > environment variable > default):\n");
     for (size_t i = 0; i < c->n; i++) {
         const config_entry *e = &c->entries[i];
+        if (e->type == CONFIG_ALIAS) {
+            fprintf(out, "  --%s\n      the same as --%s%s%s\n", e->name, e->def, e->help ? ": " : "",
+                    e->help ? e->help : "");
+            continue;
+        }
         fprintf(out, "  --%s", e->name);
         if (e->flag) fprintf(out, ", %s", e->flag);
         fprintf(out, " <%s>\n      %s\n", type_name(e->type), e->help ? e->help : "");
@@ -472,7 +507,9 @@ void config_log(const config *c)
         const config_entry *e = &c->entries[i];
         const config_value *v = &c->vals[i];
         int secret = strstr(e->name, "password") || strstr(e->name, "secret");
-        if (e->type == CONFIG_LIST) {
+        if (e->type == CONFIG_ALIAS) {
+            continue;
+        } else if (e->type == CONFIG_LIST) {
             log_info("config %s items=%zu source=%s", e->name, v->nlist, v->source);
         } else {
             char shown[1024];

@@ -10,7 +10,9 @@ typedef enum {
     CONFIG_INT,    /* long long */
     CONFIG_DOUBLE,
     CONFIG_BOOL,   /* true/false/1/0/yes/no/on/off; a bare --flag means true */
-    CONFIG_LIST    /* repeatable flag, values accumulate (e.g. -X key=value); env: comma-separated */
+    CONFIG_LIST,   /* repeatable flag, values accumulate (e.g. -X key=value); env: comma-separated */
+    CONFIG_ALIAS   /* another long flag for a setting: def names the setting (env, flag, bounds unused);
+                    * shown by --help, not a setting itself (the getters do not know its name) */
 } config_type;
 
 /* One setting. Precedence: command-line flag > environment variable > default. */

@@ -91,6 +91,19 @@ static void producer_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *op
     free(env);
 }
 
+/* The partitioner in effect after the caller's props (read back: catches topic.partitioner too). */
+static int partitioner_check(const rd_kafka_conf_t *conf, char *err, size_t errlen)
+{
+    char v[64] = "";
+    size_t n = sizeof v;
+    if (rd_kafka_conf_get(conf, "partitioner", v, &n) != RD_KAFKA_CONF_OK || strcmp(v, KAFKA_PARTITIONER) != 0) {
+        snprintf(err, errlen, "librdkafka property partitioner=%s: qaflow producers always use %s "
+                 "(Java-compatible, one partition per question_id; docs/messages.md)", v, KAFKA_PARTITIONER);
+        return -1;
+    }
+    return 0;
+}
+
 kafka_producer *kafka_producer_create(const kafka_producer_opts *o, char *err, size_t errlen)
 {
     kafka_producer *p = calloc(1, sizeof *p);
@@ -108,7 +121,9 @@ kafka_producer *kafka_producer_create(const kafka_producer_opts *o, char *err, s
         conf_set(conf, "enable.idempotence", "true", err, errlen) ||
         conf_set(conf, "acks", "all", err, errlen) ||
         conf_set(conf, "linger.ms", "5", err, errlen) ||
-        kafka_conf_apply(conf, o->props, o->nprops, err, errlen)) {
+        conf_set(conf, "partitioner", KAFKA_PARTITIONER, err, errlen) ||
+        kafka_conf_apply(conf, o->props, o->nprops, err, errlen) ||
+        partitioner_check(conf, err, errlen)) {
         rd_kafka_conf_destroy(conf);
         free(p);
         return NULL;

@@ -24,7 +24,14 @@ typedef struct kafka_producer_opts {
 
 typedef struct kafka_producer kafka_producer;
 
-/* enable.idempotence=true, acks=all, linger.ms=5 unless overridden by props.
+/* The partitioner of every qaflow producer: librdkafka's Java-compatible murmur2 of the key
+ * (NULL keys spread at random), so a question_id lands on the partition the Java client (the
+ * Flink job's KafkaSink) picks too. docs/messages.md, Partitioning. */
+#define KAFKA_PARTITIONER "murmur2_random"
+
+/* enable.idempotence=true, acks=all, linger.ms=5 unless overridden by props;
+ * partitioner=KAFKA_PARTITIONER always: props that set another partitioner (also as
+ * topic.partitioner) are an error, not an override.
  * Returns NULL and fills err (bad property names/values are reported here). */
 kafka_producer *kafka_producer_create(const kafka_producer_opts *o, char *err, size_t errlen);
 /* Flushes (up to 10 s), logs how many messages were left undelivered, destroys. NULL-safe. */

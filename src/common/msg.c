@@ -291,9 +291,10 @@ static char *encode(const field *fs, size_t n, const void *m, char *err, size_t 
         memset(m, 0, sizeof *m);                                                               \
     }
 
-MSG_CODEC(pending, pending_fields)
-MSG_CODEC(success, success_fields)
-MSG_CODEC(error, error_fields)
-MSG_CODEC(validated, validated_fields)
-MSG_CODEC(low_quality, low_quality_fields)
-MSG_CODEC(failed, failed_fields)
+/* Each line defines the three functions named in its comment (declared in msg.h). */
+MSG_CODEC(pending, pending_fields) /* msg_pending_encode, msg_pending_decode, msg_pending_free */
+MSG_CODEC(success, success_fields) /* msg_success_encode, msg_success_decode, msg_success_free */
+MSG_CODEC(error, error_fields) /* msg_error_encode, msg_error_decode, msg_error_free */
+MSG_CODEC(validated, validated_fields) /* msg_validated_encode, msg_validated_decode, msg_validated_free */
+MSG_CODEC(low_quality, low_quality_fields) /* msg_low_quality_encode, msg_low_quality_decode, msg_low_quality_free */
+MSG_CODEC(failed, failed_fields) /* msg_failed_encode, msg_failed_decode, msg_failed_free */

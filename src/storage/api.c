@@ -11,9 +11,22 @@
 #include "qid.h"
 #include "timeutil.h"
 
+static void handle_query(void *opaque, const http_request *req, http_response *resp);
+static void handle_status(void *opaque, const http_request *req, http_response *resp);
+static void handle_metrics(void *opaque, const http_request *req, http_response *resp);
+
+/* The HTTP route table: one line per endpoint (GET /health is the server's health hook, see
+ * api_http_opts). api_create copies it with opaque set to the api. */
+static const http_route ROUTES[] = {
+    { "POST", "/query", 0, handle_query, NULL },
+    { "GET", "/status/", 1, handle_status, NULL },
+    { "GET", "/metrics", 0, handle_metrics, NULL },
+};
+#define NROUTES (sizeof ROUTES / sizeof ROUTES[0])
+
 struct api {
     api_deps d;
-    http_route routes[3];
+    http_route routes[NROUTES];
     int64_t started_ms;
     prom_counter *q_new, *q_pending, *q_completed, *q_bad, *db_errors;
     prom_gauge *g_total, *g_avg, *g_pending, *g_completed, *g_failed, *g_outbox;
@@ -107,8 +120,9 @@ static void handle_query(void *opaque, const http_request *req, http_response *r
             store_release(a->d.store, c);
         }
     } else {
+        /* no writer threads: the same statement, committed alone on a pooled connection */
         pg_conn *c = store_acquire(a->d.store);
-        rc = store_enqueue(c, qid, text, answer, now, payload, &enqueued, err, sizeof err);
+        rc = enqueue_one(c, qid, text, answer, now, payload, &enqueued, err, sizeof err);
         if (rc == 0 && !enqueued) rc = store_lookup_question(c, qid, &l, err, sizeof err);
         store_release(a->d.store, c);
     }
@@ -270,9 +284,10 @@ api *api_create(const api_deps *d, char *err, size_t errlen)
     }
     a->d = *d;
     a->started_ms = timeutil_now_ms();
-    a->routes[0] = (http_route){ "POST", "/query", 0, handle_query, a };
-    a->routes[1] = (http_route){ "GET", "/status/", 1, handle_status, a };
-    a->routes[2] = (http_route){ "GET", "/metrics", 0, handle_metrics, a };
+    for (size_t i = 0; i < NROUTES; i++) {
+        a->routes[i] = ROUTES[i];
+        a->routes[i].opaque = a;
+    }
     prom_registry *r = d->prom;
     a->q_new = prom_counter_create(r, "qaflow_storage_queries_total", "POST /query outcomes", "outcome=\"enqueued\"");
     a->q_pending = prom_counter_create(r, "qaflow_storage_queries_total", "POST /query outcomes", "outcome=\"in_flight\"");
@@ -293,7 +308,7 @@ void api_destroy(api *a) { free(a); }
 void api_http_opts(api *a, http_server_opts *o)
 {
     o->routes = a->routes;
-    o->nroutes = 3;
+    o->nroutes = NROUTES;
     o->health = handle_health;
     o->health_opaque = a;
     o->prom = a->d.prom;

@@ -9,6 +9,7 @@
 
 #include "json.h"
 #include "log.h"
+#include "msg.h"
 #include "pg.h"
 
 /* One waiting request; lives on the submitting thread's stack. */
@@ -37,8 +38,10 @@ typedef struct writer_arg {
     pg_conn *pg;
 } writer_arg;
 
-/* json_to_recordset keeps the statement fully parameterised whatever the batch size. Within a
- * batch a question is taken once (DISTINCT ON): ON CONFLICT cannot touch one row twice. */
+/* The one enqueue rule of qaflow-storage (group commit and enqueue_one alike): insert each question
+ * as pending, or turn a failed one back to pending, together with its outbox row. json_to_recordset
+ * keeps the statement fully parameterised whatever the batch size. Within a batch a question is
+ * taken once (DISTINCT ON): ON CONFLICT cannot touch one row twice. */
 static const char *const SQL_ENQUEUE_BATCH =
     "WITH input AS ("
     "  SELECT DISTINCT ON (question_id) * FROM json_to_recordset($1::json)"
@@ -55,20 +58,22 @@ static const char *const SQL_ENQUEUE_BATCH =
     "  RETURNING question_id),"
     " o AS ("
     "  INSERT INTO outbox (question_id, topic, payload)"
-    "  SELECT i.question_id, 'questions-pending', i.payload FROM input i JOIN q USING (question_id)"
+    "  SELECT i.question_id, '" MSG_TOPIC_PENDING "', i.payload FROM input i JOIN q USING (question_id)"
     "  ORDER BY i.n"
     "  RETURNING question_id)"
     "SELECT i.n FROM input i JOIN o USING (question_id)";
 
-static void run_batch(enqueue_batcher *b, pg_conn *pg, enqueue_item **items, int n)
+/* Runs SQL_ENQUEUE_BATCH for items[0..n) on pg: sets each item's rc, enqueued and err (the items'
+ * done flags are the caller's). */
+static void enqueue_items(pg_conn *pg, enqueue_item **items, int n)
 {
     char err[512] = "";
     json_t *arr = json_array();
-    for (int i = 0; i < n; i++)
+    for (int i = 0; arr && i < n; i++)
         json_array_append_new(arr, json_pack("{s:i,s:s,s:s,s:s,s:s,s:s}", "n", i, "question_id", items[i]->qid,
                                              "question_text", items[i]->text, "original_answer", items[i]->answer,
                                              "created_at", items[i]->created_at, "payload", items[i]->payload));
-    char *text = json_dump_compact(arr);
+    char *text = arr ? json_dump_compact(arr) : NULL;
     json_decref(arr);
     int rc = -1;
     PGresult *r = NULL;
@@ -80,8 +85,6 @@ static void run_batch(enqueue_batcher *b, pg_conn *pg, enqueue_item **items, int
         rc = r ? 0 : -1;
     }
     free(text);
-    if (rc != 0) log_error("enqueue: batch of %d failed: %s", n, err);
-    pthread_mutex_lock(&b->lock);
     for (int i = 0; i < n; i++) {
         items[i]->rc = rc;
         items[i]->enqueued = 0;
@@ -93,10 +96,17 @@ static void run_batch(enqueue_batcher *b, pg_conn *pg, enqueue_item **items, int
             if (idx >= 0 && idx < n) items[idx]->enqueued = 1;
         }
     }
+    PQclear(r);
+}
+
+static void run_batch(enqueue_batcher *b, pg_conn *pg, enqueue_item **items, int n)
+{
+    enqueue_items(pg, items, n);
+    if (n > 0 && items[0]->rc != 0) log_error("enqueue: batch of %d failed: %s", n, items[0]->err);
+    pthread_mutex_lock(&b->lock);
     for (int i = 0; i < n; i++) items[i]->done = 1;
     pthread_cond_broadcast(&b->done);
     pthread_mutex_unlock(&b->lock);
-    PQclear(r);
     prom_histogram_observe(b->batch_size, n);
 }
 
@@ -213,6 +223,23 @@ int enqueue_batcher_submit(enqueue_batcher *b, const char *qid, const char *ques
     pthread_cond_signal(&b->work);
     while (!it.done) pthread_cond_wait(&b->done, &b->lock);
     pthread_mutex_unlock(&b->lock);
+    *enqueued = it.enqueued;
+    if (it.rc != 0) snprintf(err, errlen, "%s", it.err);
+    return it.rc;
+}
+
+int enqueue_one(pg_conn *pg, const char *qid, const char *question_text, const char *original_answer,
+                const char *created_at, const char *payload, int *enqueued, char *err, size_t errlen)
+{
+    enqueue_item it;
+    memset(&it, 0, sizeof it);
+    it.qid = qid;
+    it.text = question_text;
+    it.answer = original_answer;
+    it.created_at = created_at;
+    it.payload = payload;
+    enqueue_item *items[1] = { &it };
+    enqueue_items(pg, items, 1);
     *enqueued = it.enqueued;
     if (it.rc != 0) snprintf(err, errlen, "%s", it.err);
     return it.rc;

@@ -1,10 +1,5 @@
 /* main.c -- qaflow-storage: reads its configuration, wires API, cache, outbox relay and consumer, shuts down cleanly. */
-#include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "api.h"
 #include "cache.h"
@@ -15,12 +10,8 @@
 #include "outbox.h"
 #include "persist.h"
 #include "prom.h"
-#include "sig.h"
+#include "service.h"
 #include "store.h"
-
-static volatile sig_atomic_t stop_requested; /* the process's one signal flag */
-
-static void on_signal(int sig) { stop_requested = sig; }
 
 static const config_entry storage_config[] = {
     { "port", "QAFLOW_STORAGE_PORT", NULL, CONFIG_INT, "5001", 0, 65535, "HTTP port (0 picks a free one)" },
@@ -38,8 +29,10 @@ static const config_entry storage_config[] = {
     { "cache-prefix", "QAFLOW_CACHE_PREFIX", NULL, CONFIG_STRING, "qaflow:result:", 0, 0, "Redis key prefix of cached results" },
     { "cache-ttl", "QAFLOW_CACHE_TTL", NULL, CONFIG_INT, "86400", 0, 31536000, "Redis TTL of a cached result in seconds (0: none, eviction by policy)" },
     { "local-cache", "QAFLOW_STORAGE_LOCAL_CACHE", NULL, CONFIG_INT, "8192", 0, 16777216, "in-process result slots in front of Redis (0: off; results over 16 KiB are not kept)" },
-    { "kafka", "QAFLOW_KAFKA_BROKERS", NULL, CONFIG_STRING, "127.0.0.1:9092", 0, 0, "Kafka bootstrap servers" },
-    { "kafka-prop", "QAFLOW_STORAGE_KAFKA_PROPS", "-X", CONFIG_LIST, NULL, 0, 0, "librdkafka setting key=value for producer and consumer (repeatable)" },
+    { "brokers", "QAFLOW_KAFKA_BROKERS", NULL, CONFIG_STRING, "127.0.0.1:9092", 0, 0, "Kafka bootstrap servers" },
+    { "kafka", NULL, NULL, CONFIG_ALIAS, "brokers", 0, 0, "the old spelling, still accepted" },
+    { "kafka-property", "QAFLOW_STORAGE_KAFKA_PROPS", "-X", CONFIG_LIST, NULL, 0, 0, "librdkafka setting key=value for producer and consumer (repeatable)" },
+    { "kafka-prop", NULL, NULL, CONFIG_ALIAS, "kafka-property", 0, 0, "the old spelling, still accepted" },
     { "group", "QAFLOW_STORAGE_GROUP", NULL, CONFIG_STRING, "qaflow-storage", 0, 0, "consumer group of the persistence consumer" },
     { "consumer", "QAFLOW_STORAGE_CONSUMER", NULL, CONFIG_BOOL, "true", 0, 0, "run the persistence consumer" },
     { "relay", "QAFLOW_STORAGE_RELAY", NULL, CONFIG_BOOL, "true", 0, 0, "run the outbox relay to questions-pending" },
@@ -50,40 +43,25 @@ static const config_entry storage_config[] = {
     { "log-level", "QAFLOW_LOG_LEVEL", NULL, CONFIG_STRING, "info", 0, 0, "debug, info, warn or error" },
 };
 
-int main(int argc, char **argv)
+/* The service's parts, in the order they are built. */
+typedef struct storage_app {
+    store *st;
+    cache *ca;
+    outbox_relay *relay;
+    persist_consumer *pc;
+    enqueue_batcher *eb;
+    api *ap;
+} storage_app;
+
+/* PostgreSQL pool and the Redis cache in front of it. */
+static int storage_start_data(storage_app *a, const config *cfg, prom_registry *prom)
 {
     char err[512];
-    int exit_code;
-    config *cfg = config_start("qaflow-storage",
-                               "qaflow's storage service: HTTP API (POST /query, GET /status/<id>, GET /metrics, "
-                               "GET /health),\nRedis cache-aside, transactional outbox to questions-pending and the "
-                               "persistence consumer.",
-                               storage_config, sizeof storage_config / sizeof storage_config[0], argc, argv,
-                               "storage", &exit_code);
-    if (!cfg)
-        return exit_code;
-    config_log(cfg);
-
-    sig_install_stop(on_signal);
-
-    const char *const *props;
-    size_t nprops = config_get_list(cfg, "kafka-prop", &props);
-    const char *dsn = config_get_string(cfg, "pg-dsn");
-    const char *brokers = config_get_string(cfg, "kafka");
-    int rc = 1;
-    prom_registry *prom = prom_registry_create();
-    store *st = NULL;
-    cache *ca = NULL;
-    outbox_relay *relay = NULL;
-    persist_consumer *pc = NULL;
-    api *ap = NULL;
-    enqueue_batcher *eb = NULL;
-    http_server *srv = NULL;
-
-    st = store_create(dsn, (int)config_get_int(cfg, "db-pool"), (int)config_get_int(cfg, "db-wait"), err, sizeof err);
-    if (!st) {
+    a->st = store_create(config_get_string(cfg, "pg-dsn"), (int)config_get_int(cfg, "db-pool"),
+                         (int)config_get_int(cfg, "db-wait"), err, sizeof err);
+    if (!a->st) {
         log_error("cannot connect to PostgreSQL: %s", err);
-        goto out;
+        return -1;
     }
     cache_opts co = { .redis_addr = config_get_string(cfg, "redis"),
                       .timeout_ms = (int)config_get_int(cfg, "redis-timeout-ms"),
@@ -92,67 +70,107 @@ int main(int argc, char **argv)
                       .ttl_s = (int)config_get_int(cfg, "cache-ttl"),
                       .local_entries = (int)config_get_int(cfg, "local-cache"),
                       .prom = prom };
-    if (!(ca = cache_create(&co, err, sizeof err))) {
+    if (!(a->ca = cache_create(&co, err, sizeof err))) {
         log_error("cache: %s", err);
-        goto out;
+        return -1;
     }
+    return 0;
+}
+
+/* The outbox relay (to questions-pending) and the persistence consumer, each when enabled. */
+static int storage_start_kafka(storage_app *a, const config *cfg, prom_registry *prom)
+{
+    char err[512];
+    const char *const *props;
+    size_t nprops = config_get_list(cfg, "kafka-property", &props);
+    const char *dsn = config_get_string(cfg, "pg-dsn");
+    const char *brokers = config_get_string(cfg, "brokers");
     if (config_get_bool(cfg, "relay")) {
         outbox_opts oo = { .pg_dsn = dsn, .brokers = brokers, .kafka_props = props, .nkafka_props = nprops,
                            .batch = (int)config_get_int(cfg, "outbox-batch"),
                            .poll_ms = (int)config_get_int(cfg, "outbox-poll-ms"),
                            .delivery_timeout_ms = (int)config_get_int(cfg, "outbox-timeout-ms"),
                            .retention_s = (int)config_get_int(cfg, "outbox-retention"), .prom = prom };
-        if (!(relay = outbox_relay_create(&oo, err, sizeof err))) {
+        if (!(a->relay = outbox_relay_create(&oo, err, sizeof err))) {
             log_error("outbox relay: %s", err);
-            goto out;
+            return -1;
         }
     }
     if (config_get_bool(cfg, "consumer")) {
         persist_opts po = { .pg_dsn = dsn, .brokers = brokers, .group = config_get_string(cfg, "group"),
-                            .kafka_props = props, .nkafka_props = nprops, .cache = ca, .prom = prom };
-        if (!(pc = persist_consumer_create(&po, err, sizeof err))) {
+                            .kafka_props = props, .nkafka_props = nprops, .cache = a->ca, .prom = prom };
+        if (!(a->pc = persist_consumer_create(&po, err, sizeof err))) {
             log_error("persistence consumer: %s", err);
-            goto out;
+            return -1;
         }
     }
-    if (config_get_int(cfg, "enqueue-threads") > 0 &&
-        !(eb = enqueue_batcher_create(dsn, (int)config_get_int(cfg, "enqueue-threads"),
-                                      (int)config_get_int(cfg, "enqueue-batch"), prom, err, sizeof err))) {
+    return 0;
+}
+
+/* The group-commit writers, the API and its HTTP server. */
+static int storage_start_api(storage_app *a, service *s)
+{
+    char err[512];
+    const config *cfg = service_config(s);
+    int threads = (int)config_get_int(cfg, "enqueue-threads");
+    if (threads > 0 && !(a->eb = enqueue_batcher_create(config_get_string(cfg, "pg-dsn"), threads,
+                                                        (int)config_get_int(cfg, "enqueue-batch"),
+                                                        service_prom(s), err, sizeof err))) {
         log_error("enqueue: %s", err);
-        goto out;
+        return -1;
     }
-    api_deps deps = { .store = st, .cache = ca, .relay = relay, .batcher = eb, .prom = prom };
-    if (!(ap = api_create(&deps, err, sizeof err))) {
+    api_deps deps = { .store = a->st, .cache = a->ca, .relay = a->relay, .batcher = a->eb, .prom = service_prom(s) };
+    if (!(a->ap = api_create(&deps, err, sizeof err))) {
         log_error("api: %s", err);
-        goto out;
+        return -1;
     }
     http_server_opts ho = { .bind_addr = config_get_string(cfg, "bind"), .port = (int)config_get_int(cfg, "port"),
                             .threads = (int)config_get_int(cfg, "http-threads"),
                             .max_body = (size_t)config_get_int(cfg, "max-body") };
-    api_http_opts(ap, &ho);
-    if (!(srv = http_server_create(&ho, err, sizeof err))) {
+    api_http_opts(a->ap, &ho);
+    if (service_serve_http(s, &ho, err, sizeof err) != 0) {
         log_error("http: %s", err);
-        goto out;
+        return -1;
     }
-    log_info("listening on %s:%d relay=%s consumer=%s", ho.bind_addr, http_server_port(srv),
-             relay ? "on" : "off", pc ? "on" : "off");
-    while (!stop_requested) {
-        struct timespec ts = { 0, 200 * 1000000L };
-        nanosleep(&ts, NULL); /* a signal cuts it short */
-    }
-    log_info("signal %d: shutting down", (int)stop_requested);
-    rc = 0;
-out:
-    /* stop taking work first, then finish what is in flight */
-    http_server_destroy(srv);
-    enqueue_batcher_destroy(eb);
-    persist_consumer_destroy(pc);
-    outbox_relay_destroy(relay);
-    api_destroy(ap);
-    cache_destroy(ca);
-    store_destroy(st);
-    prom_registry_destroy(prom);
-    config_destroy(cfg);
-    if (rc == 0) log_info("stopped");
-    return rc;
+    log_info("listening on %s:%d relay=%s consumer=%s", ho.bind_addr, service_http_port(s),
+             a->relay ? "on" : "off", a->pc ? "on" : "off");
+    return 0;
+}
+
+static int storage_start(service *s, void *app)
+{
+    storage_app *a = app;
+    prom_registry *prom = service_prom(s);
+    if (storage_start_data(a, service_config(s), prom) != 0 || storage_start_kafka(a, service_config(s), prom) != 0 ||
+        storage_start_api(a, s) != 0)
+        return 1;
+    return 0;
+}
+
+/* The HTTP server is already gone: stop taking work first, then finish what is in flight. */
+static void storage_stop(void *app)
+{
+    storage_app *a = app;
+    enqueue_batcher_destroy(a->eb);
+    persist_consumer_destroy(a->pc);
+    outbox_relay_destroy(a->relay);
+    api_destroy(a->ap);
+    cache_destroy(a->ca);
+    store_destroy(a->st);
+}
+
+int main(int argc, char **argv)
+{
+    static const service_def def = {
+        .prog = "qaflow-storage",
+        .summary = "qaflow's storage service: HTTP API (POST /query, GET /status/<id>, GET /metrics, GET /health),\n"
+                   "Redis cache-aside, transactional outbox to questions-pending and the persistence consumer.",
+        .settings = storage_config,
+        .nsettings = sizeof storage_config / sizeof storage_config[0],
+        .log_component = "storage",
+        .start = storage_start,
+        .stop = storage_stop,
+    };
+    storage_app app = { 0 };
+    return service_main(&def, &app, argc, argv);
 }

@@ -1,4 +1,4 @@
-/* store.c -- qaflow-storage's SQL: pooled connections, outbox enqueue, lookups, idempotent sinks. */
+/* store.c -- qaflow-storage's SQL: pooled connections, lookups, idempotent sinks (enqueue: enqueue.c). */
 #include "store.h"
 
 #include <pthread.h>
@@ -138,30 +138,6 @@ void store_lookup_free(store_lookup *l)
     free(l->failed_reason);
     free(l->failed_stage);
     memset(l, 0, sizeof *l);
-}
-
-static const char *const SQL_ENQUEUE =
-    "WITH q AS ("
-    "  INSERT INTO questions (question_id, question_text, original_answer, status, created_at, updated_at)"
-    "  VALUES ($1, $2, $3, 'pending', $4::timestamptz, $4::timestamptz)"
-    "  ON CONFLICT (question_id) DO UPDATE"
-    "    SET status = 'pending', failed_reason = NULL, failed_stage = NULL,"
-    "        question_text = EXCLUDED.question_text, original_answer = EXCLUDED.original_answer,"
-    "        updated_at = EXCLUDED.updated_at"
-    "    WHERE questions.status = 'failed'"
-    "  RETURNING question_id)"
-    "INSERT INTO outbox (question_id, topic, payload) "
-    "SELECT question_id, 'questions-pending', $5 FROM q RETURNING id";
-
-int store_enqueue(pg_conn *c, const char *qid, const char *question_text, const char *original_answer,
-                  const char *created_at, const char *payload, int *enqueued, char *err, size_t errlen)
-{
-    const char *params[5] = { qid, question_text, original_answer, created_at, payload };
-    PGresult *r = pg_exec_prepared(c, "qf_enqueue", SQL_ENQUEUE, 5, params, err, errlen);
-    if (!r) return -1;
-    *enqueued = PQntuples(r) > 0;
-    PQclear(r);
-    return 0;
 }
 
 /* Per-stage timings of one attempt; every row only once (ON CONFLICT DO NOTHING).

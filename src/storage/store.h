@@ -1,4 +1,5 @@
-/* store.h -- qaflow-storage's PostgreSQL side: connection pool, enqueue via outbox, lookups, persistence. */
+/* store.h -- qaflow-storage's PostgreSQL side: connection pool, lookups, persistence.
+ * New questions (question + outbox row) are stored by enqueue.h, the one enqueue path. */
 #ifndef QAFLOW_STORAGE_STORE_H
 #define QAFLOW_STORAGE_STORE_H
 
@@ -28,12 +29,6 @@ typedef struct store_lookup {
 
 int store_lookup_question(pg_conn *c, const char *qid, store_lookup *out, char *err, size_t errlen);
 void store_lookup_free(store_lookup *l);
-
-/* In one statement (one transaction): inserts the question as pending, or turns a failed one
- * back to pending, together with its outbox row carrying payload. *enqueued = 1 when that
- * happened, 0 when the question already exists and is pending or completed (nothing written). */
-int store_enqueue(pg_conn *c, const char *qid, const char *question_text, const char *original_answer,
-                  const char *created_at, const char *payload, int *enqueued, char *err, size_t errlen);
 
 /* Idempotent sinks (each one transaction; a redelivered message changes nothing). */
 int store_persist_validated(pg_conn *c, const msg_validated *m, char *err, size_t errlen);

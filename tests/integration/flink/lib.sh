@@ -99,11 +99,11 @@ ft_attempt() {
     --arg created "${FT_CREATED:-2026-01-01T00:00:00.000Z}" '{question_id: $q, question_text: ("question of " + $q),
       llm_response: $a, original_answer: $ref, retry_count: $rc, response_time_ms: 5, timestamp: $now,
       error_retries: 0, created_at: $created, llm_started_at: $now, llm_finished_at: $now, model: "test"}')"
-  printf '%s\t%s\n' "$1" "$json" | kcat -P -b "$FT_K" -t llm-responses-success -K$'\t' || ft_die "produce failed"
+  printf '%s\t%s\n' "$1" "$json" | kcat -P -X partitioner=murmur2_random -b "$FT_K" -t llm-responses-success -K$'\t' || ft_die "produce failed"
 }
 
 # ft_raw KEY TEXT: a raw record on llm-responses-success.
-ft_raw() { printf '%s\t%s\n' "$1" "$2" | kcat -P -b "$FT_K" -t llm-responses-success -K$'\t'; }
+ft_raw() { printf '%s\t%s\n' "$1" "$2" | kcat -P -X partitioner=murmur2_random -b "$FT_K" -t llm-responses-success -K$'\t'; }
 
 # ft_msgs TOPIC KEY: every value on TOPIC with KEY since this test started, one per line.
 ft_msgs() {

@@ -85,7 +85,7 @@ case_key_partitioning() {
   topic="$(make_topic 3)"
   for ((r = 0; r < rounds; r++)); do
     for ((k = 0; k < keys; k++)); do printf 'qid-%02d:round-%d\n' "$k" "$r"; done
-  done | kcat -P -b "$QAFLOW_TEST_KAFKA" -t "$topic" -K: -X enable.idempotence=true -X acks=all
+  done | kcat -P -X partitioner=murmur2_random -b "$QAFLOW_TEST_KAFKA" -t "$topic" -K: -X enable.idempotence=true -X acks=all
   consume_all "$topic" >"$WORK/msgs"
   check_eq "every produced message was consumed" $((keys * rounds)) "$(wc -l <"$WORK/msgs" | tr -d ' ')"
   local spread
@@ -128,7 +128,7 @@ case_consumer_group() {
   fi
   local n=30 k
   for ((k = 0; k < n; k++)); do printf 'key-%02d:v%02d\n' "$k" "$k"; done \
-    | kcat -P -b "$QAFLOW_TEST_KAFKA" -t "$topic" -K:
+    | kcat -P -X partitioner=murmur2_random -b "$QAFLOW_TEST_KAFKA" -t "$topic" -K:
   total() { [[ "$(cat "$WORK/a.out" "$WORK/b.out" | wc -l)" -ge $n ]]; }
   wait_until 60 total || true
   sleep 1 # let a duplicate, if any, arrive before counting

@@ -127,7 +127,7 @@ q_json() {
 
 # produce TOPIC KEY JSON [PARTITION]
 produce() {
-  printf '%s\t%s\n' "$2" "$3" | kcat -P -b "$K" -t "$1" -K $'\t' ${4:+-p "$4"} -X enable.idempotence=true
+  printf '%s\t%s\n' "$2" "$3" | kcat -P -X partitioner=murmur2_random -b "$K" -t "$1" -K $'\t' ${4:+-p "$4"} -X enable.idempotence=true
 }
 
 # consume TOPIC: every message so far as "timestamp_ms<TAB>key<TAB>payload".

@@ -11,7 +11,7 @@ for i in $(seq $N); do
 done >"$T_DIR/questions.tsv"
 start_worker w1 --concurrency 2
 wait_assigned w1 3 60
-kcat -P -b "$K" -t "$T_PENDING" -K $'\t' <"$T_DIR/questions.tsv"
+kcat -P -X partitioner=murmur2_random -b "$K" -t "$T_PENDING" -K $'\t' <"$T_DIR/questions.tsv"
 wait_lines "$T_SUCCESS" "q_k${RUN}_" 8 60
 kill9 w1
 before=$(consume "$T_SUCCESS" | cut -f2 | grep "q_k${RUN}_" | sort -u | wc -l)

@@ -9,7 +9,7 @@ start_worker w1 --concurrency 4
 wait_assigned w1 3 60
 for i in 1 2 3 4; do
   printf 'q_sd%s_%d\t%s\n' "$RUN" "$i" "$(q_json "q_sd${RUN}_$i" "Shutdown question $i of $RUN?" "ref")"
-done | kcat -P -b "$K" -t "$T_PENDING" -K $'\t'
+done | kcat -P -X partitioner=murmur2_random -b "$K" -t "$T_PENDING" -K $'\t'
 port=$(metrics_port w1)
 deadline=$((SECONDS + 30))
 until [[ $(curl -sf "127.0.0.1:$port/metrics" | awk '$1 == "qaflow_llm_requests_in_flight" {print int($2)}') == 4 ]]; do

@@ -20,7 +20,7 @@ done
 N=60
 for i in $(seq $N); do
   printf 'q_rep%s_%d\t%s\n' "$RUN" "$i" "$(q_json "q_rep${RUN}_$i" "Replica question $i of $RUN?" "ref $i")"
-done | kcat -P -b "$K" -t "$T_PENDING" -K $'\t'
+done | kcat -P -X partitioner=murmur2_random -b "$K" -t "$T_PENDING" -K $'\t'
 wait_lines "$T_SUCCESS" "q_rep${RUN}_" $N 90
 
 got=$(consume "$T_SUCCESS" | cut -f2 | grep -c "q_rep${RUN}_" || true)

@@ -9,7 +9,7 @@ seq_er=(2 0 1 0 2 1 0)
 for i in "${!seq_er[@]}"; do
   printf 'q_il%s_%d\t%s\n' "$RUN" "$i" "$(e_json "q_il${RUN}_$i" "${seq_er[$i]}" overload)"
 done >"$T_DIR/errors.tsv"
-kcat -P -b "$K" -t "$T_OVERLOAD" -p 0 -K $'\t' <"$T_DIR/errors.tsv"
+kcat -P -X partitioner=murmur2_random -b "$K" -t "$T_OVERLOAD" -p 0 -K $'\t' <"$T_DIR/errors.tsv"
 wait_lines "$T_PENDING" "q_il${RUN}_" ${#seq_er[@]} 60
 
 consume "$T_OVERLOAD" >"$T_DIR/err.tsv"

@@ -11,7 +11,7 @@ for i in $(seq $N); do
 done >"$T_DIR/errors.tsv"
 start_retry r1 overload
 wait_assigned r1 2 60
-kcat -P -b "$K" -t "$T_OVERLOAD" -K $'\t' <"$T_DIR/errors.tsv"
+kcat -P -X partitioner=murmur2_random -b "$K" -t "$T_OVERLOAD" -K $'\t' <"$T_DIR/errors.tsv"
 wait_scheduled r1 "q_rk${RUN}_" $N
 kill9 r1
 early=$(consume "$T_PENDING" | grep -c "q_rk${RUN}_" || true)

@@ -11,7 +11,7 @@ done >"$T_DIR/errors.tsv"
 start_retry r0 overload
 wait_assigned r0 2 60
 # a steady stream: one error message every 250 ms (delays 1, 2 and 4 s interleaved)
-( while IFS= read -r line; do printf '%s\n' "$line" | kcat -P -b "$K" -t "$T_OVERLOAD" -K $'\t'; sleep 0.25; done <"$T_DIR/errors.tsv" ) &
+( while IFS= read -r line; do printf '%s\n' "$line" | kcat -P -X partitioner=murmur2_random -b "$K" -t "$T_OVERLOAD" -K $'\t'; sleep 0.25; done <"$T_DIR/errors.tsv" ) &
 feeder=$!
 for k in 1 2 3; do
   sleep "$(awk -v r="$RANDOM" 'BEGIN { printf "%.2f", 1.5 + (r % 200) / 100 }')"  # 1.5 .. 3.5 s

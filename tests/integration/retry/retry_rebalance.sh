@@ -10,7 +10,7 @@ for i in $(seq $N); do
 done >"$T_DIR/errors.tsv"
 start_retry r1 overload
 wait_assigned r1 2 60
-kcat -P -b "$K" -t "$T_OVERLOAD" -K $'\t' <"$T_DIR/errors.tsv"
+kcat -P -X partitioner=murmur2_random -b "$K" -t "$T_OVERLOAD" -K $'\t' <"$T_DIR/errors.tsv"
 wait_scheduled r1 "q_rb${RUN}_" $N
 start_retry r2 overload
 wait_lines "$T_PENDING" "q_rb${RUN}_" $N 60

@@ -93,7 +93,7 @@ wait_messages() {
 }
 
 # produce TOPIC KEY JSON
-produce() { printf '%s\t%s\n' "$2" "$3" | kcat -b "$QAFLOW_TEST_KAFKA" -P -t "$1" -K $'\t'; }
+produce() { printf '%s\t%s\n' "$2" "$3" | kcat -b "$QAFLOW_TEST_KAFKA" -P -X partitioner=murmur2_random -t "$1" -K $'\t'; }
 
 # wait_status ID STATUS TIMEOUT_S: polls GET /status/ID until .status == STATUS; prints the body.
 wait_status() {

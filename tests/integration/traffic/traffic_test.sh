@@ -96,13 +96,13 @@ print(json.dumps({"question_id": e["QID"], "question_text": e["TEXT"], "llm_resp
   "total_processing_time_ms": 1500, "timestamp": e["TS"], "accepted_below_threshold": e["BELOW"] == "true",
   "first_score": float(e["FIRST"]), "created_at": e["TS"], "llm_started_at": e["TS"], "llm_finished_at": e["TS"],
   "scored_at": e["TS"], "model": "traffic-test"}))' |
-    kcat -P -b "$QAFLOW_TEST_KAFKA" -t validated-responses -k "$qid"
+    kcat -P -X partitioner=murmur2_random -b "$QAFLOW_TEST_KAFKA" -t validated-responses -k "$qid"
 }
 
 failed() {
   local qid="$1" ts; ts="$(now_iso)"
   printf '{"question_id":"%s","reason":"LLM answered 400: traffic test","stage":"llm","retry_count":0,"error_retries":0,"timestamp":"%s","http_status":400,"created_at":"%s"}\n' \
-    "$qid" "$ts" "$ts" | kcat -P -b "$QAFLOW_TEST_KAFKA" -t questions-failed -k "$qid"
+    "$qid" "$ts" "$ts" | kcat -P -X partitioner=murmur2_random -b "$QAFLOW_TEST_KAFKA" -t questions-failed -k "$qid"
 }
 
 # jget FILE EXPR: a value of the JSON summary (python expression on `s`).

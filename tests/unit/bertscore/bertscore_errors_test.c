@@ -9,7 +9,7 @@
 
 #include "bert_config.h"
 #include "bertscore.h"
-#include "bs_test.h"
+#include "check.h"
 #include "safetensors.h"
 
 /* Builds a safetensors image: 8-byte LE length, header, data. Caller frees. */
@@ -33,8 +33,8 @@ static void expect_open_error(const char *what, const char *header, const void *
     unsigned char *img = st_image(header, data, dlen, &len);
     char err[512] = "";
     safetensors *st = safetensors_open_mem(img, len, err, sizeof err);
-    CHECK(st == NULL, "%s: opened a bad file", what);
-    CHECK(strstr(err, needle) != NULL, "%s: error '%s' does not mention '%s'", what, err, needle);
+    CHECK_MSG(st == NULL, "%s: opened a bad file", what);
+    CHECK_MSG(strstr(err, needle) != NULL, "%s: error '%s' does not mention '%s'", what, err, needle);
     safetensors_close(st);
     free(img);
 }
@@ -59,10 +59,10 @@ static void test_safetensors_errors(void)
     /* header length larger than the file */
     unsigned char tiny[12] = {0xff, 0xff, 0, 0, 0, 0, 0, 0, '{', '}', ' ', ' '};
     char err[512] = "";
-    CHECK(safetensors_open_mem(tiny, sizeof tiny, err, sizeof err) == NULL, "huge header length accepted");
-    CHECK(strstr(err, "does not fit the file") != NULL, "error: %s", err);
-    CHECK(safetensors_open_mem(tiny, 5, err, sizeof err) == NULL, "5-byte file accepted");
-    CHECK(strstr(err, "shorter than the 8-byte header length") != NULL, "error: %s", err);
+    CHECK_MSG(safetensors_open_mem(tiny, sizeof tiny, err, sizeof err) == NULL, "huge header length accepted");
+    CHECK_MSG(strstr(err, "does not fit the file") != NULL, "error: %s", err);
+    CHECK_MSG(safetensors_open_mem(tiny, 5, err, sizeof err) == NULL, "5-byte file accepted");
+    CHECK_MSG(strstr(err, "shorter than the 8-byte header length") != NULL, "error: %s", err);
 
     /* F16 and BF16 are converted to F32 at load */
     uint16_t half[5] = {0x3c00, 0xc100, 0x7bff, 0x0001, 0x8000}; /* 1, -2.5, 65504, 2^-24, -0 */
@@ -76,16 +76,16 @@ static void test_safetensors_errors(void)
     full[len + 10] = 0x40; /* bf16 0x4040 = 3.0 */
     full[len + 11] = 0x40;
     safetensors *st = safetensors_open_mem(full, len + 12, err, sizeof err);
-    CHECK(st != NULL, "F16 file: %s", err);
+    CHECK_MSG(st != NULL, "F16 file: %s", err);
     if (st) {
         safetensors_tensor t;
-        CHECK(safetensors_count(st) == 2, "count %zu", safetensors_count(st));
-        CHECK(safetensors_get(st, "h", &t, err, sizeof err) == 0, "%s", err);
-        CHECK(t.numel == 5 && t.data[0] == 1.0f && t.data[1] == -2.5f && t.data[2] == 65504.0f &&
+        CHECK_MSG(safetensors_count(st) == 2, "count %zu", safetensors_count(st));
+        CHECK_MSG(safetensors_get(st, "h", &t, err, sizeof err) == 0, "%s", err);
+        CHECK_MSG(t.numel == 5 && t.data[0] == 1.0f && t.data[1] == -2.5f && t.data[2] == 65504.0f &&
               t.data[3] == ldexpf(1.0f, -24) && t.data[4] == 0.0f && signbit(t.data[4]),
               "F16 values %g %g %g %g %g", t.data[0], t.data[1], t.data[2], t.data[3], t.data[4]);
-        CHECK(safetensors_get(st, "b", &t, err, sizeof err) == 0 && t.data[0] == 3.0f, "BF16 value");
-        CHECK(safetensors_get(st, "zz", &t, err, sizeof err) == -1 && strstr(err, "not found"), "absent: %s", err);
+        CHECK_MSG(safetensors_get(st, "b", &t, err, sizeof err) == 0 && t.data[0] == 3.0f, "BF16 value");
+        CHECK_MSG(safetensors_get(st, "zz", &t, err, sizeof err) == -1 && strstr(err, "not found"), "absent: %s", err);
         safetensors_close(st);
     }
     free(img);
@@ -111,17 +111,17 @@ static void test_config_errors(void)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         bert_config c;
         char err[256] = "";
-        CHECK(bert_config_parse(cases[i].json, strlen(cases[i].json), &c, err, sizeof err) == -1,
+        CHECK_MSG(bert_config_parse(cases[i].json, strlen(cases[i].json), &c, err, sizeof err) == -1,
               "config %zu accepted", i);
-        CHECK(strstr(err, cases[i].needle) != NULL, "config %zu: '%s' lacks '%s'", i, err, cases[i].needle);
+        CHECK_MSG(strstr(err, cases[i].needle) != NULL, "config %zu: '%s' lacks '%s'", i, err, cases[i].needle);
     }
     bert_config c;
     char err[256];
     const char *ok = "{\"vocab_size\":30522,\"hidden_size\":384,\"num_hidden_layers\":6,"
                      "\"num_attention_heads\":12,\"intermediate_size\":1536,\"layer_norm_eps\":1e-12,"
                      "\"hidden_act\":\"gelu\",\"model_type\":\"bert\"}";
-    CHECK(bert_config_parse(ok, strlen(ok), &c, err, sizeof err) == 0, "%s", err);
-    CHECK(c.hidden_size == 384 && c.num_hidden_layers == 6 && c.max_position_embeddings == 512 &&
+    CHECK_MSG(bert_config_parse(ok, strlen(ok), &c, err, sizeof err) == 0, "%s", err);
+    CHECK_MSG(c.hidden_size == 384 && c.num_hidden_layers == 6 && c.max_position_embeddings == 512 &&
           c.type_vocab_size == 2 && c.layer_norm_eps == 1e-12, "parsed values");
 }
 
@@ -138,20 +138,20 @@ static void test_baseline_errors(void)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char err[256] = "";
         bertscore_baseline *b = baseline_parse(cases[i].text, strlen(cases[i].text), err, sizeof err);
-        CHECK(b == NULL, "baseline %zu accepted", i);
-        CHECK(strstr(err, cases[i].needle) != NULL, "baseline %zu: '%s' lacks '%s'", i, err, cases[i].needle);
+        CHECK_MSG(b == NULL, "baseline %zu accepted", i);
+        CHECK_MSG(strstr(err, cases[i].needle) != NULL, "baseline %zu: '%s' lacks '%s'", i, err, cases[i].needle);
         baseline_destroy(b);
     }
     const char *ok = "LAYER,P,R,F\r\n0,0.5,0.25,-0.5\r\n1,0.1,0.2,0.3\r\n";
     char err[256];
     bertscore_baseline *b = baseline_parse(ok, strlen(ok), err, sizeof err);
-    CHECK(b != NULL, "%s", err);
+    CHECK_MSG(b != NULL, "%s", err);
     if (b) {
         double p, r, f;
-        CHECK(baseline_layers(b) == 2, "layers");
-        CHECK(baseline_get(b, 0, &p, &r, &f, err, sizeof err) == 0 && p == 0.5 && r == 0.25 && f == -0.5, "row 0");
-        CHECK(baseline_get(b, 2, &p, &r, &f, err, sizeof err) == -1 && strstr(err, "no row for layer 2"), "%s", err);
-        CHECK(fabs(baseline_rescale(0.75, 0.5) - 0.5) < 1e-12, "rescale");
+        CHECK_MSG(baseline_layers(b) == 2, "layers");
+        CHECK_MSG(baseline_get(b, 0, &p, &r, &f, err, sizeof err) == 0 && p == 0.5 && r == 0.25 && f == -0.5, "row 0");
+        CHECK_MSG(baseline_get(b, 2, &p, &r, &f, err, sizeof err) == -1 && strstr(err, "no row for layer 2"), "%s", err);
+        CHECK_MSG(fabs(baseline_rescale(0.75, 0.5) - 0.5) < 1e-12, "rescale");
         baseline_destroy(b);
     }
 }
@@ -160,20 +160,20 @@ static void test_baseline_errors(void)
 static void test_model_dir_errors(const char *model_dir)
 {
     char tmp[] = "/tmp/bertscore_errors_XXXXXX";
-    CHECK(mkdtemp(tmp) != NULL, "mkdtemp");
+    CHECK_MSG(mkdtemp(tmp) != NULL, "mkdtemp");
     char cmd[8192], path[4200], err[1024];
     snprintf(cmd, sizeof cmd, "cp '%s/config.json' '%s/vocab.txt' '%s/' && head -c 1000000 '%s/model.safetensors' > '%s/model.safetensors'",
              model_dir, model_dir, tmp, model_dir, tmp);
-    CHECK(system(cmd) == 0, "copy model files");
+    CHECK_MSG(system(cmd) == 0, "copy model files");
     bertscore_model *m = bertscore_model_load(tmp, err, sizeof err);
-    CHECK(m == NULL, "truncated model loaded");
-    CHECK(strstr(err, "truncated") != NULL && strstr(err, "model.safetensors") != NULL, "truncated: %s", err);
+    CHECK_MSG(m == NULL, "truncated model loaded");
+    CHECK_MSG(strstr(err, "truncated") != NULL && strstr(err, "model.safetensors") != NULL, "truncated: %s", err);
     bertscore_model_free(m);
 
     /* header length field corrupted */
     snprintf(path, sizeof path, "%s/model.safetensors", tmp);
     FILE *f = fopen(path, "r+b");
-    CHECK(f != NULL, "open copy");
+    CHECK_MSG(f != NULL, "open copy");
     if (f) {
         fputc(0x7f, f);
         fputc(0x7f, f);
@@ -181,42 +181,42 @@ static void test_model_dir_errors(const char *model_dir)
         fclose(f);
     }
     m = bertscore_model_load(tmp, err, sizeof err);
-    CHECK(m == NULL && strstr(err, "header length"), "bad header length: %s", err);
+    CHECK_MSG(m == NULL && strstr(err, "header length"), "bad header length: %s", err);
     bertscore_model_free(m);
 
     /* missing files */
     snprintf(cmd, sizeof cmd, "rm -f '%s/model.safetensors'", tmp);
-    CHECK(system(cmd) == 0, "rm");
+    CHECK_MSG(system(cmd) == 0, "rm");
     m = bertscore_model_load(tmp, err, sizeof err);
-    CHECK(m == NULL && strstr(err, "cannot open") && strstr(err, "model.safetensors"), "missing: %s", err);
+    CHECK_MSG(m == NULL && strstr(err, "cannot open") && strstr(err, "model.safetensors"), "missing: %s", err);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-    CHECK(system(cmd) == 0, "cleanup");
+    CHECK_MSG(system(cmd) == 0, "cleanup");
     m = bertscore_model_load("/nonexistent/model", err, sizeof err);
-    CHECK(m == NULL && strstr(err, "/nonexistent/model/config.json"), "no dir: %s", err);
+    CHECK_MSG(m == NULL && strstr(err, "/nonexistent/model/config.json"), "no dir: %s", err);
 
     /* scoring with bad options on the real model */
     m = bertscore_model_load(model_dir, err, sizeof err);
-    CHECK(m != NULL, "load %s: %s", model_dir, err);
+    CHECK_MSG(m != NULL, "load %s: %s", model_dir, err);
     if (m) {
         bertscore_opts o;
         bertscore_opts_default(m, &o);
         const char *c[1] = {"a cat"}, *r[1] = {"a dog"};
         bertscore_result res;
         o.layer = bertscore_model_layers(m) + 1;
-        CHECK(bertscore_score(m, c, r, 1, &o, &res, err, sizeof err) == -1 && strstr(err, "out of range"),
+        CHECK_MSG(bertscore_score(m, c, r, 1, &o, &res, err, sizeof err) == -1 && strstr(err, "out of range"),
               "layer: %s", err);
         bertscore_opts_default(m, &o);
         const char *bl = "LAYER,P,R,F\n0,0.1,0.1,0.1\n";
         bertscore_baseline *b = baseline_parse(bl, strlen(bl), err, sizeof err);
         o.baseline = b;
-        CHECK(bertscore_score(m, c, r, 1, &o, &res, err, sizeof err) == -1 && strstr(err, "no row for layer"),
+        CHECK_MSG(bertscore_score(m, c, r, 1, &o, &res, err, sizeof err) == -1 && strstr(err, "no row for layer"),
               "baseline layer: %s", err);
         baseline_destroy(b);
         int32_t bad[3] = {101, 999999, 102};
         const int32_t *ids[1] = {bad};
         int lens[1] = {3};
         bertscore_opts_default(m, &o);
-        CHECK(bertscore_score_ids(m, ids, lens, ids, lens, 1, &o, &res, err, sizeof err) == -1 &&
+        CHECK_MSG(bertscore_score_ids(m, ids, lens, ids, lens, 1, &o, &res, err, sizeof err) == -1 &&
               strstr(err, "out of vocabulary"), "bad id: %s", err);
         bertscore_model_free(m);
     }
@@ -224,10 +224,10 @@ static void test_model_dir_errors(const char *model_dir)
 
 int main(void)
 {
-    const char *dir = bs_test_model_dir();
+    const char *dir = check_model_dir();
     test_safetensors_errors();
     test_config_errors();
     test_baseline_errors();
     test_model_dir_errors(dir);
-    return bs_test_report("bertscore_errors_test");
+    return CHECK_DONE();
 }

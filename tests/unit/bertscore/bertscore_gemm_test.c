@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bs_test.h"
+#include "check.h"
 #include "gemm.h"
 
 #define REL_TOL 1e-4
@@ -38,7 +38,7 @@ static void check_shape(int m, int k, int n, int parts, int residual, const char
         Y[i] = NAN;   /* every element must be written */
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1.0f, X, k, W, k, 0.0f, ref, n);
     gemm_weights gw;
-    CHECK(gemm_weights_init(&gw, W, n, k) == 0, "pack %dx%d", n, k);
+    CHECK_MSG(gemm_weights_init(&gw, W, n, k) == 0, "pack %dx%d", n, k);
     for (int p = 0; p < parts; p++) {
         int c0, c1;
         gemm_split(&gw, p, parts, &c0, &c1);
@@ -56,7 +56,7 @@ static void check_shape(int m, int k, int n, int parts, int residual, const char
             if (!(rel <= worst))
                 worst = rel;
         }
-    CHECK(bad == 0, "%s m=%d k=%d n=%d parts=%d residual=%d: %d elements off, worst rel %g", path, m, k, n,
+    CHECK_MSG(bad == 0, "%s m=%d k=%d n=%d parts=%d residual=%d: %d elements off, worst rel %g", path, m, k, n,
           parts, residual, bad, worst);
     /* packed path: a row alone gives bit-identical values to the same row inside the batch
      * (OpenBLAS does not promise that: it picks other kernels for m = 1) */
@@ -64,7 +64,7 @@ static void check_shape(int m, int k, int n, int parts, int residual, const char
         int row = m / 2;
         float *y1 = malloc((size_t)n * sizeof *y1);
         gemm_linear(X + (size_t)row * k, 1, k, &gw, b, 0, n, y1, n, R ? R + (size_t)row * n : NULL, n);
-        CHECK(memcmp(y1, Y + (size_t)row * n, (size_t)n * sizeof *y1) == 0,
+        CHECK_MSG(memcmp(y1, Y + (size_t)row * n, (size_t)n * sizeof *y1) == 0,
               "%s m=%d k=%d n=%d: row %d alone differs from the batch", path, m, k, n, row);
         free(y1);
     }
@@ -93,12 +93,11 @@ static void check_all(const char *path)
 
 int main(void)
 {
-    (void)bs_test_model_dir;
     printf("simd path: %s\n", gemm_simd_active() ? "AVX2+FMA packed" : "unavailable (cblas only)");
     check_all(gemm_simd_active() ? "packed" : "cblas");
     int prev = gemm_set_simd(0);
-    CHECK(!gemm_simd_active(), "gemm_set_simd(0) leaves the packed path on");
+    CHECK_MSG(!gemm_simd_active(), "gemm_set_simd(0) leaves the packed path on");
     check_all("cblas");
     gemm_set_simd(prev);
-    return bs_test_report("bertscore_gemm_test");
+    return CHECK_DONE();
 }

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "bertscore.h"
-#include "bs_test.h"
+#include "check.h"
 
 #define SCORE_TOL 1e-4
 #define INVARIANCE_TOL 1e-5
@@ -126,7 +126,7 @@ static void check_variant(const fixture *fx, const char *layer, const char *vari
             double d = fabs(want[k] - got[k]);
             if (!(d <= worst))
                 worst = d;
-            CHECK(d <= SCORE_TOL, "%s layer %s %s pair %zu %c: got %.7f want %.7f", what, layer, variant,
+            CHECK_MSG(d <= SCORE_TOL, "%s layer %s %s pair %zu %c: got %.7f want %.7f", what, layer, variant,
                   i, "PRF"[k], got[k], want[k]);
         }
     }
@@ -136,7 +136,7 @@ static void check_variant(const fixture *fx, const char *layer, const char *vari
 static void test_hidden(const bertscore_model *m, const char *path)
 {
     FILE *f = fopen(path, "r");
-    CHECK(f != NULL, "cannot open %s", path);
+    CHECK_MSG(f != NULL, "cannot open %s", path);
     if (!f)
         return;
     char *line = NULL;
@@ -145,7 +145,7 @@ static void test_hidden(const bertscore_model *m, const char *path)
     double worst = 0;
     while (getline(&line, &cap, f) > 0) {
         json_t *j = json_loads(line, 0, NULL);
-        CHECK(j != NULL, "bad JSON in %s", path);
+        CHECK_MSG(j != NULL, "bad JSON in %s", path);
         if (!j)
             continue;
         int len;
@@ -156,11 +156,11 @@ static void test_hidden(const bertscore_model *m, const char *path)
             char key[16], err[256];
             snprintf(key, sizeof key, "%d", layer);
             json_t *want = json_object_get(json_object_get(j, "layers"), key);
-            CHECK(want != NULL, "probe has no layer %d", layer);
+            CHECK_MSG(want != NULL, "probe has no layer %d", layer);
             if (!want)
                 continue;
             int rc = bertscore_hidden(m, ids, len, layer, 1, h, err, sizeof err);
-            CHECK(rc == 0, "bertscore_hidden: %s", err);
+            CHECK_MSG(rc == 0, "bertscore_hidden: %s", err);
             if (rc != 0)
                 continue;
             for (int k = 0; k < 8; k++) {
@@ -169,7 +169,7 @@ static void test_hidden(const bertscore_model *m, const char *path)
                 double da = fabs(a - h[k]), db = fabs(b - h[(size_t)(len - 1) * H + k]);
                 if (da > worst) worst = da;
                 if (db > worst) worst = db;
-                CHECK(da <= 1e-3 && db <= 1e-3, "layer %d value %d: got %f/%f want %f/%f", layer, k, h[k],
+                CHECK_MSG(da <= 1e-3 && db <= 1e-3, "layer %d value %d: got %f/%f want %f/%f", layer, k, h[k],
                       h[(size_t)(len - 1) * H + k], a, b);
             }
             double s = 0, as = 0;
@@ -179,8 +179,8 @@ static void test_hidden(const bertscore_model *m, const char *path)
             }
             double ws = json_number_value(json_object_get(want, "sum"));
             double was = json_number_value(json_object_get(want, "abs_sum"));
-            CHECK(fabs(as - was) <= 1e-4 * was, "layer %d sum|x| %f want %f", layer, as, was);
-            CHECK(fabs(s - ws) <= 1e-4 * was, "layer %d sum %f want %f", layer, s, ws);
+            CHECK_MSG(fabs(as - was) <= 1e-4 * was, "layer %d sum|x| %f want %f", layer, as, was);
+            CHECK_MSG(fabs(s - ws) <= 1e-4 * was, "layer %d sum %f want %f", layer, s, ws);
         }
         probes++;
         free(ids);
@@ -189,7 +189,7 @@ static void test_hidden(const bertscore_model *m, const char *path)
     }
     free(line);
     fclose(f);
-    CHECK(probes >= 3, "only %d hidden-state probes", probes);
+    CHECK_MSG(probes >= 3, "only %d hidden-state probes", probes);
     printf("  hidden states: %d probes, max |diff| of probed values %.2e\n", probes, worst);
 }
 
@@ -199,7 +199,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s scores.jsonl scores_hidden.jsonl baseline_test.tsv\n", argv[0]);
         return 2;
     }
-    const char *dir = bs_test_model_dir();
+    const char *dir = check_model_dir();
     char err[512];
     bertscore_model *m = bertscore_model_load(dir, err, sizeof err);
     if (!m) {
@@ -207,13 +207,13 @@ int main(int argc, char **argv)
         return 1;
     }
     bertscore_baseline *bl = baseline_load(argv[3], err, sizeof err);
-    CHECK(bl != NULL, "%s", err);
+    CHECK_MSG(bl != NULL, "%s", err);
     fixture fx;
     if (fixture_load(argv[1], &fx) != 0) {
         fprintf(stderr, "FAIL: bad fixture %s\n", argv[1]);
         return 1;
     }
-    CHECK(fx.n >= 100, "fixture has %zu pairs (>= 100 expected)", fx.n);
+    CHECK_MSG(fx.n >= 100, "fixture has %zu pairs (>= 100 expected)", fx.n);
     test_hidden(m, argv[2]);
 
     const int32_t **ci = malloc(fx.n * sizeof *ci), **ri = malloc(fx.n * sizeof *ri);
@@ -237,7 +237,7 @@ int main(int argc, char **argv)
         o.baseline = bl;
         /* from the fixture's HF token ids: encoder + score parity independent of the tokenizer */
         int rc = bertscore_score_ids(m, ci, cl, ri, rl, fx.n, &o, res, err, sizeof err);
-        CHECK(rc == 0, "score_ids: %s", err);
+        CHECK_MSG(rc == 0, "score_ids: %s", err);
         if (rc == 0) {
             check_variant(&fx, key, "raw", res, 0, "ids", bl);
             check_variant(&fx, key, "rescaled", res, 1, "ids", bl);
@@ -245,7 +245,7 @@ int main(int argc, char **argv)
         o.idf = 1;
         o.baseline = NULL;
         rc = bertscore_score_ids(m, ci, cl, ri, rl, fx.n, &o, res, err, sizeof err);
-        CHECK(rc == 0, "score_ids idf: %s", err);
+        CHECK_MSG(rc == 0, "score_ids idf: %s", err);
         if (rc == 0)
             check_variant(&fx, key, "idf", res, 0, "ids", bl);
         /* from the texts: the whole path, tokenizer included (one layer: it is slow) */
@@ -253,12 +253,12 @@ int main(int argc, char **argv)
             continue;
         o.idf = 0;
         rc = bertscore_score(m, ct, rt, fx.n, &o, res, err, sizeof err);
-        CHECK(rc == 0, "score texts: %s", err);
+        CHECK_MSG(rc == 0, "score texts: %s", err);
         if (rc == 0)
             check_variant(&fx, key, "raw", res, 0, "text", bl);
         o.idf = 1;
         rc = bertscore_score(m, ct, rt, fx.n, &o, res, err, sizeof err);
-        CHECK(rc == 0, "score texts idf: %s", err);
+        CHECK_MSG(rc == 0, "score texts idf: %s", err);
         if (rc == 0)
             check_variant(&fx, key, "idf", res, 0, "text", bl);
     }
@@ -273,7 +273,7 @@ int main(int argc, char **argv)
         o.idf = idf;
         o.batch_size = 64;
         o.threads = 1;
-        CHECK(bertscore_score_ids(m, ci, cl, ri, rl, fx.n, &o, ref, err, sizeof err) == 0, "%s", err);
+        CHECK_MSG(bertscore_score_ids(m, ci, cl, ri, rl, fx.n, &o, ref, err, sizeof err) == 0, "%s", err);
         for (int b = 0; b < 3; b++)
             for (int t = 0; t < 2; t++) {
                 if (idf && !(b == 1 && t == 1))
@@ -281,13 +281,13 @@ int main(int argc, char **argv)
                 o.batch_size = batches[b];
                 o.threads = threads[t];
                 int rc = bertscore_score_ids(m, ci, cl, ri, rl, fx.n, &o, res, err, sizeof err);
-                CHECK(rc == 0, "%s", err);
+                CHECK_MSG(rc == 0, "%s", err);
                 double worst = 0;
                 for (size_t i = 0; i < fx.n && rc == 0; i++) {
                     double d = fmax(fabs(res[i].p - ref[i].p), fmax(fabs(res[i].r - ref[i].r), fabs(res[i].f - ref[i].f)));
                     if (d > worst)
                         worst = d;
-                    CHECK(d <= INVARIANCE_TOL, "idf=%d batch %d threads %d pair %zu differs by %g", idf,
+                    CHECK_MSG(d <= INVARIANCE_TOL, "idf=%d batch %d threads %d pair %zu differs by %g", idf,
                           batches[b], threads[t], i, d);
                 }
                 printf("  invariance idf=%d batch %2d threads %d: max |diff| %.2e\n", idf, batches[b],
@@ -300,5 +300,5 @@ int main(int argc, char **argv)
     fixture_free(&fx);
     baseline_destroy(bl);
     bertscore_model_free(m);
-    return bs_test_report("bertscore_parity_test");
+    return CHECK_DONE();
 }

@@ -10,44 +10,44 @@ int main(void)
     CHECK(o != NULL);
 
     /* nothing tracked */
-    CHECK_EQ_INT(offsets_done(o, 0, 5), -1);
-    CHECK_EQ_INT(offsets_oldest(o, 0), -1);
+    CHECK_INT(offsets_done(o, 0, 5), -1);
+    CHECK_INT(offsets_oldest(o, 0), -1);
 
     for (int64_t off = 10; off < 15; off++)
-        CHECK_EQ_INT(offsets_track(o, 0, off), 0);
-    CHECK_EQ_INT(offsets_track(o, 0, 14), -1); /* not increasing */
-    CHECK_EQ_INT(offsets_track(o, 1, 3), 0);
-    CHECK_EQ_INT(offsets_pending(o, 0), 5);
-    CHECK_EQ_INT(offsets_pending(o, -1), 6);
+        CHECK_INT(offsets_track(o, 0, off), 0);
+    CHECK_INT(offsets_track(o, 0, 14), -1); /* not increasing */
+    CHECK_INT(offsets_track(o, 1, 3), 0);
+    CHECK_INT(offsets_pending(o, 0), 5);
+    CHECK_INT(offsets_pending(o, -1), 6);
 
     /* out-of-order completion: nothing committable until 10 is done */
-    CHECK_EQ_INT(offsets_done(o, 0, 12), 0);
-    CHECK_EQ_INT(offsets_done(o, 0, 11), 0);
-    CHECK_EQ_INT(offsets_oldest(o, 0), 10);
-    CHECK_EQ_INT(offsets_done(o, 0, 10), 13); /* 10,11,12 released: commit 13 */
-    CHECK_EQ_INT(offsets_pending(o, 0), 2);
-    CHECK_EQ_INT(offsets_done(o, 0, 10), -1); /* already released */
-    CHECK_EQ_INT(offsets_done(o, 0, 99), -1); /* never tracked */
-    CHECK_EQ_INT(offsets_done(o, 0, 14), 0);
-    CHECK_EQ_INT(offsets_done(o, 0, 13), 15);
-    CHECK_EQ_INT(offsets_pending(o, 0), 0);
+    CHECK_INT(offsets_done(o, 0, 12), 0);
+    CHECK_INT(offsets_done(o, 0, 11), 0);
+    CHECK_INT(offsets_oldest(o, 0), 10);
+    CHECK_INT(offsets_done(o, 0, 10), 13); /* 10,11,12 released: commit 13 */
+    CHECK_INT(offsets_pending(o, 0), 2);
+    CHECK_INT(offsets_done(o, 0, 10), -1); /* already released */
+    CHECK_INT(offsets_done(o, 0, 99), -1); /* never tracked */
+    CHECK_INT(offsets_done(o, 0, 14), 0);
+    CHECK_INT(offsets_done(o, 0, 13), 15);
+    CHECK_INT(offsets_pending(o, 0), 0);
 
     /* partitions are independent */
-    CHECK_EQ_INT(offsets_done(o, 1, 3), 4);
+    CHECK_INT(offsets_done(o, 1, 3), 4);
 
     /* gaps in offsets (compaction, transaction markers) are fine */
-    CHECK_EQ_INT(offsets_track(o, 2, 100), 0);
-    CHECK_EQ_INT(offsets_track(o, 2, 105), 0);
-    CHECK_EQ_INT(offsets_done(o, 2, 105), 0);
-    CHECK_EQ_INT(offsets_done(o, 2, 100), 106);
+    CHECK_INT(offsets_track(o, 2, 100), 0);
+    CHECK_INT(offsets_track(o, 2, 105), 0);
+    CHECK_INT(offsets_done(o, 2, 105), 0);
+    CHECK_INT(offsets_done(o, 2, 100), 106);
 
     /* a dropped partition forgets its offsets; tracking restarts cleanly */
-    CHECK_EQ_INT(offsets_track(o, 1, 7), 0);
+    CHECK_INT(offsets_track(o, 1, 7), 0);
     offsets_drop_partition(o, 1);
-    CHECK_EQ_INT(offsets_done(o, 1, 7), -1);
-    CHECK_EQ_INT(offsets_pending(o, 1), 0);
-    CHECK_EQ_INT(offsets_track(o, 1, 2), 0); /* re-assigned and re-read from an older offset */
-    CHECK_EQ_INT(offsets_done(o, 1, 2), 3);
+    CHECK_INT(offsets_done(o, 1, 7), -1);
+    CHECK_INT(offsets_pending(o, 1), 0);
+    CHECK_INT(offsets_track(o, 1, 2), 0); /* re-assigned and re-read from an older offset */
+    CHECK_INT(offsets_done(o, 1, 2), 3);
 
     /* ring growth with a random completion order: the commit position is always one past
      * the longest done prefix */
@@ -56,7 +56,7 @@ int main(void)
     static int done[N];
     int64_t base = 1000;
     for (int i = 0; i < N; i++)
-        CHECK_EQ_INT(offsets_track(o, 3, base + i), 0);
+        CHECK_INT(offsets_track(o, 3, base + i), 0);
     int perm[N];
     for (int i = 0; i < N; i++)
         perm[i] = i;
@@ -76,8 +76,8 @@ int main(void)
         if (r != want)
             bad++;
     }
-    CHECK_EQ_INT(bad, 0);
-    CHECK_EQ_INT(offsets_pending(o, 3), 0);
+    CHECK_INT(bad, 0);
+    CHECK_INT(offsets_pending(o, 3), 0);
     offsets_destroy(o);
-    CHECK_DONE();
+    return CHECK_DONE();
 }

@@ -1,7 +1,7 @@
 /* test_answer.c -- unit tests: question extraction and deterministic default answers */
 #include <stdlib.h>
 
-#include "stubcheck.h"
+#include "check.h"
 #include "stub_answer.h"
 
 static void check_question(const char *prompt, const char *want)
@@ -59,5 +59,5 @@ int main(void)
     char s3[] = "one two ";
     CHECK_INT(stub_answer_truncate_words(s3, 5), 0);
     CHECK_STR(s3, "one two ");
-    CHECK_DONE();
+    return CHECK_DONE();
 }

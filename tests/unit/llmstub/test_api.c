@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <jansson.h>
 
-#include "stubcheck.h"
+#include "check.h"
 #include "stub_api.h"
 
 static int parse(stub_api_kind k, const char *body, stub_request *r, char *err, size_t errlen)
@@ -208,5 +208,5 @@ int main(void)
     test_parse();
     test_render();
     test_errors();
-    CHECK_DONE();
+    return CHECK_DONE();
 }

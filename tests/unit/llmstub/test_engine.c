@@ -2,7 +2,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "stubcheck.h"
+#include "check.h"
 #include "stub_engine.h"
 
 static stub_request req(const char *prompt)
@@ -183,5 +183,5 @@ int main(void)
     test_rates();
     test_script_and_retry_after();
     test_proxy_forward();
-    CHECK_DONE();
+    return CHECK_DONE();
 }

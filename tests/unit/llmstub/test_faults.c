@@ -2,7 +2,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "stubcheck.h"
+#include "check.h"
 #include "stub_faults.h"
 #include "stub_rng.h"
 
@@ -125,5 +125,5 @@ int main(void)
     test_defaults_and_update();
     test_pick_partitions();
     test_rng();
-    CHECK_DONE();
+    return CHECK_DONE();
 }

@@ -1,7 +1,7 @@
 /* test_reqlog.c -- unit tests: the recorded-requests ring buffer (order, wrap, filter, status) */
 #include <stdlib.h>
 
-#include "stubcheck.h"
+#include "check.h"
 #include "stub_reqlog.h"
 
 int main(void)
@@ -72,5 +72,5 @@ int main(void)
     CHECK_INT(json_array_size(json_object_get(j, "requests")), 0);
     json_decref(j);
     stub_reqlog_destroy(l);
-    CHECK_DONE();
+    return CHECK_DONE();
 }

@@ -1,7 +1,7 @@
 /* test_script.c -- unit tests: script parsing, matching order, last-response repetition */
 #include <stdlib.h>
 
-#include "stubcheck.h"
+#include "check.h"
 #include "stub_script.h"
 
 static int add(stub_script_table *t, const char *json, char *err, size_t errlen)
@@ -127,5 +127,5 @@ int main(void)
 {
     test_sequence();
     test_rejects();
-    CHECK_DONE();
+    return CHECK_DONE();
 }

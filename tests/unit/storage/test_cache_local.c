@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/check.h"
+#include "check.h"
 #include "cache.h"
 #include "prom.h"
 

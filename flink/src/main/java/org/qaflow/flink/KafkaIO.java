@@ -36,7 +36,9 @@ public final class KafkaIO {
         }
     }
 
-    /** Writes OutRecord.value to OutRecord.topic with key question_id. */
+    /** Writes OutRecord.value to OutRecord.topic with key question_id. No partition, and no partitioner.class
+     *  on the sink: the Kafka client's default (murmur2 of the key bytes) places it, as librdkafka's
+     *  murmur2_random does for the C producers (docs/messages.md, Partitioning). */
     static final class OutSerializer implements KafkaRecordSerializationSchema<OutRecord> {
         private static final long serialVersionUID = 1L;
 

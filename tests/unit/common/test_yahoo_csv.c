@@ -3,27 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "yahoo_csv.h"
-
-static int failures;
-
-#define CHECK(cond)                                                         \
-    do {                                                                    \
-        if (!(cond)) {                                                      \
-            fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-            failures++;                                                     \
-        }                                                                   \
-    } while (0)
-
-#define CHECK_STR(got, want)                                                             \
-    do {                                                                                 \
-        const char *g_ = (got), *w_ = (want);                                            \
-        if (strcmp(g_, w_) != 0) {                                                       \
-            fprintf(stderr, "FAIL %s:%d: %s = \"%s\", want \"%s\"\n", __FILE__, __LINE__, \
-                    #got, g_, w_);                                                       \
-            failures++;                                                                  \
-        }                                                                                \
-    } while (0)
 
 /* A reader over an in-memory copy of text (fmemopen); the FILE is returned to close. */
 static yahoo_csv *open_text(const char *text, size_t len, int skip, FILE **fp) {
@@ -168,7 +149,7 @@ static void test_malformed_reported(void) {
         CHECK(yahoo_csv_next(r, &rec, err, sizeof(err)) == -1);
         if (strncmp(err, want[i], strlen(want[i])) != 0) {
             fprintf(stderr, "FAIL: error \"%s\" does not start with \"%s\"\n", err, want[i]);
-            failures++;
+            check_failures++;
         }
     }
     CHECK(strstr(yahoo_csv_last_error(r), "more than 4 columns") != NULL);
@@ -277,7 +258,7 @@ static void test_sample_file(const char *path) {
     while ((rc = yahoo_csv_next(r, &rec, err, sizeof(err))) != 0) {
         if (rc < 0) {
             fprintf(stderr, "FAIL: sample: %s\n", err);
-            failures++;
+            check_failures++;
             continue;
         }
         per_class[rec.class_index]++;
@@ -318,12 +299,7 @@ int main(int argc, char **argv) {
     if (argc > 1) test_sample_file(argv[1]);
     else {
         fprintf(stderr, "FAIL: usage: test_yahoo_csv dataset/sample.csv\n");
-        failures++;
+        check_failures++;
     }
-    if (failures) {
-        fprintf(stderr, "%d check(s) failed\n", failures);
-        return 1;
-    }
-    printf("all yahoo_csv tests passed\n");
-    return 0;
+    return CHECK_DONE();
 }

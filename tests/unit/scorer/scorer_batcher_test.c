@@ -8,7 +8,7 @@
 
 #include "batcher.h"
 #include "bertscore.h"
-#include "bs_test.h"
+#include "check.h"
 #include "prom.h"
 #include "scorer_api.h"
 
@@ -29,28 +29,28 @@ static void test_request_parse(void)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         scorer_request r;
         char err[256] = "";
-        CHECK(scorer_request_parse(bad[i].body, strlen(bad[i].body), 3, 16, &r, err, sizeof err) == -1,
+        CHECK_MSG(scorer_request_parse(bad[i].body, strlen(bad[i].body), 3, 16, &r, err, sizeof err) == -1,
               "bad body %zu accepted", i);
-        CHECK(strstr(err, bad[i].needle) != NULL, "body %zu: '%s' lacks '%s'", i, err, bad[i].needle);
+        CHECK_MSG(strstr(err, bad[i].needle) != NULL, "body %zu: '%s' lacks '%s'", i, err, bad[i].needle);
     }
     const char *ok = "{\"pairs\":[{\"candidate\":\"\",\"reference\":\"caf\\u00e9\"},{\"reference\":\"r\",\"candidate\":\"c\"}]}";
     scorer_request r;
     char err[256];
-    CHECK(scorer_request_parse(ok, strlen(ok), 3, 16, &r, err, sizeof err) == 0, "%s", err);
-    CHECK(r.n == 2 && strcmp(r.cands[0], "") == 0 && strcmp(r.refs[0], "caf\xc3\xa9") == 0 &&
+    CHECK_MSG(scorer_request_parse(ok, strlen(ok), 3, 16, &r, err, sizeof err) == 0, "%s", err);
+    CHECK_MSG(r.n == 2 && strcmp(r.cands[0], "") == 0 && strcmp(r.refs[0], "caf\xc3\xa9") == 0 &&
           strcmp(r.cands[1], "c") == 0 && strcmp(r.refs[1], "r") == 0, "parsed pairs");
     scorer_request_free(&r);
 
     bertscore_result res[2] = {{0.5f, 0.25f, 1.0f / 3, 0.1f, 0.2f, 0.3f}, {0, 0, 0, -0.2f, -0.2f, -0.2f}};
     json_t *j = scorer_response("m", 6, res, 2, 1);
-    CHECK(json_integer_value(json_object_get(j, "layer")) == 6, "layer field");
+    CHECK_MSG(json_integer_value(json_object_get(j, "layer")) == 6, "layer field");
     json_t *r0 = json_array_get(json_object_get(j, "results"), 0);
-    CHECK(fabs(json_real_value(json_object_get(r0, "recall")) - 0.25) < 1e-7 &&
+    CHECK_MSG(fabs(json_real_value(json_object_get(r0, "recall")) - 0.25) < 1e-7 &&
           fabs(json_real_value(json_object_get(r0, "f1_rescaled")) - 0.3) < 1e-7, "result fields");
     json_decref(j);
     j = scorer_response("m", 6, res, 2, 0);
     r0 = json_array_get(json_object_get(j, "results"), 0);
-    CHECK(json_object_get(r0, "f1") && !json_object_get(r0, "f1_rescaled"), "no rescaled fields without baseline");
+    CHECK_MSG(json_object_get(r0, "f1") && !json_object_get(r0, "f1_rescaled"), "no rescaled fields without baseline");
     json_decref(j);
 }
 
@@ -83,11 +83,11 @@ static void test_batcher(const bertscore_model *m)
     bertscore_opts o;
     bertscore_opts_default(m, &o);
     bertscore_result direct[8];
-    CHECK(bertscore_score(m, c, r, 8, &o, direct, err, sizeof err) == 0, "%s", err);
+    CHECK_MSG(bertscore_score(m, c, r, 8, &o, direct, err, sizeof err) == 0, "%s", err);
     prom_registry *prom = prom_registry_create();
     batcher_opts bo = {.max_batch = 64, .wait_ms = 2000, .max_queue = 100, .score = o, .prom = prom};
     batcher *b = batcher_create(m, &bo, err, sizeof err);
-    CHECK(b != NULL, "%s", err);
+    CHECK_MSG(b != NULL, "%s", err);
     if (!b)
         return;
     client cl[8];
@@ -100,23 +100,23 @@ static void test_batcher(const bertscore_model *m)
     for (int i = 0; i < 8; i++)
         pthread_join(t[i], NULL);
     for (int i = 0; i < 8; i++) {
-        CHECK(cl[i].rc == 0, "client %d rc %d", i, cl[i].rc);
-        CHECK(fabsf(out[i].p - direct[i].p) <= 1e-6f && fabsf(out[i].r - direct[i].r) <= 1e-6f &&
+        CHECK_MSG(cl[i].rc == 0, "client %d rc %d", i, cl[i].rc);
+        CHECK_MSG(fabsf(out[i].p - direct[i].p) <= 1e-6f && fabsf(out[i].r - direct[i].r) <= 1e-6f &&
               fabsf(out[i].f - direct[i].f) <= 1e-6f, "client %d: %f %f %f vs %f %f %f", i, out[i].p, out[i].r,
               out[i].f, direct[i].p, direct[i].r, direct[i].f);
     }
     char *text = prom_registry_render(prom);
-    CHECK(text && strstr(text, "qaflow_scorer_pairs_total 8"), "pairs counted");
+    CHECK_MSG(text && strstr(text, "qaflow_scorer_pairs_total 8"), "pairs counted");
     /* 8 requests within the 2 s window: fewer scoring calls than requests */
     const char *bt = text ? strstr(text, "\nqaflow_scorer_batches_total ") : NULL;
     int batches = bt ? atoi(bt + strlen("\nqaflow_scorer_batches_total ")) : -1;
-    CHECK(batches >= 1 && batches < 8, "%d scoring calls for 8 concurrent requests", batches);
+    CHECK_MSG(batches >= 1 && batches < 8, "%d scoring calls for 8 concurrent requests", batches);
     printf("  batcher: 8 concurrent requests scored in %d call(s)\n", batches);
     free(text);
     batcher_stop(b);
     const char *one[1] = {"x"};
     bertscore_result x;
-    CHECK(batcher_score(b, one, one, 1, &x, err, sizeof err) == 1, "a stopped batcher refuses work");
+    CHECK_MSG(batcher_score(b, one, one, 1, &x, err, sizeof err) == 1, "a stopped batcher refuses work");
     batcher_destroy(b);
     prom_registry_destroy(prom);
 }
@@ -124,7 +124,7 @@ static void test_batcher(const bertscore_model *m)
 int main(void)
 {
     test_request_parse();
-    const char *dir = bs_test_model_dir();
+    const char *dir = check_model_dir();
     char err[512];
     bertscore_model *m = bertscore_model_load(dir, err, sizeof err);
     if (!m) {
@@ -133,5 +133,5 @@ int main(void)
     }
     test_batcher(m);
     bertscore_model_free(m);
-    return bs_test_report("scorer_batcher_test");
+    return CHECK_DONE();
 }

@@ -5,20 +5,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "traffic_client.h"
 #include "traffic_questions.h"
 #include "traffic_sched.h"
 #include "traffic_stats.h"
-
-static int failures;
-
-#define CHECK(cond)                                                         \
-    do {                                                                    \
-        if (!(cond)) {                                                      \
-            fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-            failures++;                                                     \
-        }                                                                   \
-    } while (0)
 
 static void test_dist_parse(void) {
     traffic_dist d;
@@ -135,7 +126,7 @@ static void test_stats_json(void) {
     for (size_t i = 0; i < sizeof(want) / sizeof(*want); i++) {
         if (!strstr(buf, want[i])) {
             fprintf(stderr, "FAIL: summary lacks \"%s\":\n%s", want[i], buf);
-            failures++;
+            check_failures++;
         }
     }
     free(buf);
@@ -255,7 +246,7 @@ static void test_shuffle_uniform(const char *sample) {
         traffic_questions_opts o = {.path = sample, .count = 20, .shuffle = 1, .seed = (uint64_t)seed};
         if (traffic_questions_load(&o, &qs, err, sizeof(err)) != 0) {
             fprintf(stderr, "FAIL: %s\n", err);
-            failures++;
+            check_failures++;
             return;
         }
         if (total_rows == 0) {
@@ -288,12 +279,7 @@ int main(int argc, char **argv) {
     if (argc > 1) test_shuffle_uniform(argv[1]);
     else {
         fprintf(stderr, "FAIL: usage: test_traffic dataset/sample.csv\n");
-        failures++;
+        check_failures++;
     }
-    if (failures) {
-        fprintf(stderr, "%d check(s) failed\n", failures);
-        return 1;
-    }
-    printf("all traffic tests passed\n");
-    return 0;
+    return CHECK_DONE();
 }

@@ -6,24 +6,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "tokenizer.h"
 #include "tokenizer_model.h"
 
 #define MAX_IDS 512
-
-static int failures;
-static int checks;
-
-#define CHECK(cond, ...)                                                                   \
-    do {                                                                                   \
-        checks++;                                                                          \
-        if (!(cond)) {                                                                     \
-            failures++;                                                                    \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                           \
-            fprintf(stderr, __VA_ARGS__);                                                  \
-            fprintf(stderr, "\n");                                                         \
-        }                                                                                  \
-    } while (0)
 
 typedef struct {
     char *text;
@@ -123,9 +110,9 @@ static void test_fixture(const tokenizer *t, const fixture *f, const char *name)
         int32_t ids[MAX_IDS];
         char err[256] = "";
         int n = tokenizer_encode(t, c->text, c->len, ids, c->max_len, err, sizeof(err));
-        checks++;
+        check_count++;
         if (!ids_equal(ids, n, c->ids, c->n)) {
-            failures++;
+            check_failures++;
             bad++;
             fprintf(stderr, "FAIL %s case %zu (max_len %d) text \"%.80s\": %s\n", name, i,
                     c->max_len, c->text, n < 0 ? err : "ids differ");
@@ -159,7 +146,7 @@ static void test_strip_invariance(const tokenizer *t, const fixture *f)
         char err[256];
         int na = tokenizer_encode(t, c->text, c->len, a, c->max_len, err, sizeof(err));
         int nb = tokenizer_encode(t, buf, len, b, c->max_len, err, sizeof(err));
-        CHECK(na > 0 && ids_equal(a, na, b, nb), "padding with whitespace changed ids of case %zu",
+        CHECK_MSG(na > 0 && ids_equal(a, na, b, nb), "padding with whitespace changed ids of case %zu",
               i);
         free(buf);
     }
@@ -184,16 +171,16 @@ static void test_truncation(const tokenizer *t, const fixture *f)
             int m = lens[k];
             int nc = tokenizer_encode(t, c->text, c->len, cut, m, err, sizeof(err));
             int want = nf < m ? nf : m;
-            CHECK(nc == want, "case %zu max_len %d: %d ids, want %d", i, m, nc, want);
+            CHECK_MSG(nc == want, "case %zu max_len %d: %d ids, want %d", i, m, nc, want);
             if (nc != want || nc < 2)
                 continue;
-            CHECK(cut[0] == cls && cut[nc - 1] == sep, "case %zu max_len %d: no [CLS]/[SEP]", i,
+            CHECK_MSG(cut[0] == cls && cut[nc - 1] == sep, "case %zu max_len %d: no [CLS]/[SEP]", i,
                   m);
-            CHECK(memcmp(cut, full, (size_t)(nc - 1) * sizeof(*cut)) == 0,
+            CHECK_MSG(memcmp(cut, full, (size_t)(nc - 1) * sizeof(*cut)) == 0,
                   "case %zu max_len %d: not a prefix of the full encoding", i, m);
         }
     }
-    CHECK(longest == 512, "no fixture text reaches the 512 limit (longest %d)", longest);
+    CHECK_MSG(longest == 512, "no fixture text reaches the 512 limit (longest %d)", longest);
 }
 
 static void test_edge_cases(const tokenizer *t)
@@ -202,80 +189,80 @@ static void test_edge_cases(const tokenizer *t)
     char err[256];
     int cls = tokenizer_special_id(t, "[CLS]"), sep = tokenizer_special_id(t, "[SEP]");
     int unk = tokenizer_special_id(t, "[UNK]");
-    CHECK(cls >= 0 && sep >= 0 && unk >= 0, "special ids missing");
-    CHECK(tokenizer_special_id(t, "[NOPE]") == -1, "absent token must give -1");
-    CHECK(tokenizer_vocab_size(t) > cls && tokenizer_vocab_size(t) > sep, "vocab size");
+    CHECK_MSG(cls >= 0 && sep >= 0 && unk >= 0, "special ids missing");
+    CHECK_MSG(tokenizer_special_id(t, "[NOPE]") == -1, "absent token must give -1");
+    CHECK_MSG(tokenizer_vocab_size(t) > cls && tokenizer_vocab_size(t) > sep, "vocab size");
 
     /* Empty and whitespace-only text: [CLS][SEP]. */
     int n = tokenizer_encode(t, NULL, 0, a, 512, err, sizeof(err));
-    CHECK(n == 2 && a[0] == cls && a[1] == sep, "empty text gives %d ids", n);
+    CHECK_MSG(n == 2 && a[0] == cls && a[1] == sep, "empty text gives %d ids", n);
     n = encode_str(t, " \t\r\n\xc2\xa0\xe3\x80\x80\xe2\x80\xa8", a, 512);
-    CHECK(n == 2, "whitespace-only text gives %d ids", n);
+    CHECK_MSG(n == 2, "whitespace-only text gives %d ids", n);
 
     /* Errors are reported, not crashed on. */
     err[0] = 0;
-    CHECK(tokenizer_encode(t, "abc", 3, a, 1, err, sizeof(err)) == -1 && err[0],
+    CHECK_MSG(tokenizer_encode(t, "abc", 3, a, 1, err, sizeof(err)) == -1 && err[0],
           "max_len 1 must fail with a message");
-    CHECK(tokenizer_encode(t, NULL, 3, a, 512, err, sizeof(err)) == -1, "NULL text must fail");
-    CHECK(tokenizer_encode(NULL, "a", 1, a, 512, err, sizeof(err)) == -1, "NULL tokenizer");
+    CHECK_MSG(tokenizer_encode(t, NULL, 3, a, 512, err, sizeof(err)) == -1, "NULL text must fail");
+    CHECK_MSG(tokenizer_encode(NULL, "a", 1, a, 512, err, sizeof(err)) == -1, "NULL tokenizer");
 
     /* The length is honoured: no NUL terminator needed, bytes past len ignored. */
     n = tokenizer_encode(t, "hello world", 5, a, 512, err, sizeof(err));
     int m = encode_str(t, "hello", b, 512);
-    CHECK(ids_equal(a, n, b, m) && n == 3, "len not honoured");
+    CHECK_MSG(ids_equal(a, n, b, m) && n == 3, "len not honoured");
 
     /* NUL bytes inside are dropped like BERT's cleaning drops U+0000. */
     n = tokenizer_encode(t, "hel\0lo", 6, a, 512, err, sizeof(err));
-    CHECK(ids_equal(a, n, b, m), "NUL inside a word must be dropped");
+    CHECK_MSG(ids_equal(a, n, b, m), "NUL inside a word must be dropped");
 
     /* Invalid UTF-8 acts as U+FFFD, which cleaning drops, without eating valid bytes. */
     n = encode_str(t, "hel\xfflo", a, 512);
-    CHECK(ids_equal(a, n, b, m), "stray byte inside a word must be dropped");
+    CHECK_MSG(ids_equal(a, n, b, m), "stray byte inside a word must be dropped");
     n = encode_str(t, "hel\xe2\x82lo", a, 512);
-    CHECK(ids_equal(a, n, b, m), "truncated sequence must not swallow ASCII");
+    CHECK_MSG(ids_equal(a, n, b, m), "truncated sequence must not swallow ASCII");
     n = encode_str(t, "hel\xed\xa0\x80lo", a, 512); /* encoded surrogate */
-    CHECK(ids_equal(a, n, b, m), "encoded surrogate must be dropped");
+    CHECK_MSG(ids_equal(a, n, b, m), "encoded surrogate must be dropped");
     n = encode_str(t, "hel\xc0\xaflo", a, 512); /* overlong '/' must not become punctuation */
-    CHECK(ids_equal(a, n, b, m), "overlong encoding must be dropped");
+    CHECK_MSG(ids_equal(a, n, b, m), "overlong encoding must be dropped");
     n = encode_str(t, "hello\xf0\x9f", a, 512);
-    CHECK(ids_equal(a, n, b, m), "truncated 4-byte sequence at the end");
+    CHECK_MSG(ids_equal(a, n, b, m), "truncated 4-byte sequence at the end");
 
     /* max_input_chars_per_word: 100 characters still word-pieced, 101 is one [UNK]. */
     char w[256];
     memset(w, 'a', 101);
     w[101] = 0;
     n = encode_str(t, w, a, 512);
-    CHECK(n == 3 && a[1] == unk, "101-char word must be a single [UNK] (got %d ids)", n);
+    CHECK_MSG(n == 3 && a[1] == unk, "101-char word must be a single [UNK] (got %d ids)", n);
     w[100] = 0;
     n = encode_str(t, w, a, 512);
     int has_unk = 0;
     for (int i = 1; i < n - 1; i++)
         has_unk |= a[i] == unk;
-    CHECK(n > 3 && !has_unk, "100-char word must be word-pieced (got %d ids)", n);
+    CHECK_MSG(n > 3 && !has_unk, "100-char word must be word-pieced (got %d ids)", n);
 
     /* Special-token strings map to their ids; lower-case ones are plain text. */
     n = encode_str(t, "a[SEP]b", a, 512);
-    CHECK(n == 5 && a[2] == sep, "[SEP] inside text");
+    CHECK_MSG(n == 5 && a[2] == sep, "[SEP] inside text");
     n = encode_str(t, "[sep]", a, 512);
-    CHECK(n > 3 && a[1] != sep, "[sep] is not a special token");
+    CHECK_MSG(n > 3 && a[1] != sep, "[sep] is not a special token");
 
     /* Uncased model: case and accents do not matter. */
     if (tokenizer_do_lower_case(t)) {
         n = encode_str(t, "CAFÉ Crème", a, 512);
         m = encode_str(t, "cafe creme", b, 512);
-        CHECK(ids_equal(a, n, b, m), "lower-casing / accent stripping");
+        CHECK_MSG(ids_equal(a, n, b, m), "lower-casing / accent stripping");
         n = encode_str(t, "cafe\xcc\x81", a, 512); /* decomposed é */
         m = encode_str(t, "caf\xc3\xa9", b, 512);
-        CHECK(ids_equal(a, n, b, m), "decomposed and composed é differ");
+        CHECK_MSG(ids_equal(a, n, b, m), "decomposed and composed é differ");
     }
 
     /* CJK ideographs become one word each; punctuation splits. */
     n = encode_str(t, "\xe4\xb8\xad\xe6\x96\x87", a, 512); /* 中文 */
     m = encode_str(t, "\xe4\xb8\xad \xe6\x96\x87", b, 512);
-    CHECK(n == 4 && ids_equal(a, n, b, m), "CJK spacing");
+    CHECK_MSG(n == 4 && ids_equal(a, n, b, m), "CJK spacing");
     n = encode_str(t, "hello,world", a, 512);
     m = encode_str(t, "hello , world", b, 512);
-    CHECK(ids_equal(a, n, b, m), "punctuation split");
+    CHECK_MSG(ids_equal(a, n, b, m), "punctuation split");
 }
 
 /* A vocab with CRLF endings, a duplicate and no [UNK] behaves as HF's load_vocab would. */
@@ -283,7 +270,7 @@ static void test_vocab_files(void)
 {
     char dir[] = "/tmp/qaflow-tokvocab-XXXXXX";
     if (!mkdtemp(dir)) {
-        CHECK(0, "mkdtemp failed");
+        CHECK_MSG(0, "mkdtemp failed");
         return;
     }
     char path[512];
@@ -294,14 +281,14 @@ static void test_vocab_files(void)
     fputs("[PAD]\r\n[UNK]\r\n[CLS]\r[SEP]\nhello\nworld\n##s\nhello\n", f);
     fclose(f);
     tokenizer *t = tokenizer_create(path, 1, err, sizeof(err));
-    CHECK(t != NULL, "CRLF vocab: %s", err);
+    CHECK_MSG(t != NULL, "CRLF vocab: %s", err);
     if (t) {
         int32_t ids[16];
-        CHECK(tokenizer_vocab_size(t) == 8, "vocab size %d", tokenizer_vocab_size(t));
-        CHECK(tokenizer_special_id(t, "[SEP]") == 3, "\\r line ending");
+        CHECK_MSG(tokenizer_vocab_size(t) == 8, "vocab size %d", tokenizer_vocab_size(t));
+        CHECK_MSG(tokenizer_special_id(t, "[SEP]") == 3, "\\r line ending");
         int n = encode_str(t, "Hello worlds xyz", ids, 16);
         /* hello's duplicate keeps the last id (7), as a Python dict does. */
-        CHECK(n == 6 && ids[1] == 7 && ids[2] == 5 && ids[3] == 6 && ids[4] == 1,
+        CHECK_MSG(n == 6 && ids[1] == 7 && ids[2] == 5 && ids[3] == 6 && ids[4] == 1,
               "toy vocab encoding (n=%d)", n);
         tokenizer_destroy(t);
     }
@@ -311,7 +298,7 @@ static void test_vocab_files(void)
     fclose(f);
     err[0] = 0;
     t = tokenizer_create(path, 1, err, sizeof(err));
-    CHECK(t == NULL && strstr(err, "[UNK]"), "vocab without [UNK] must fail clearly: %s", err);
+    CHECK_MSG(t == NULL && strstr(err, "[UNK]"), "vocab without [UNK] must fail clearly: %s", err);
     tokenizer_destroy(t);
 
     f = fopen(path, "wb");
@@ -319,19 +306,19 @@ static void test_vocab_files(void)
     fclose(f);
     err[0] = 0;
     t = tokenizer_create(path, 1, err, sizeof(err));
-    CHECK(t == NULL && strstr(err, "UTF-8"), "invalid UTF-8 vocab must fail: %s", err);
+    CHECK_MSG(t == NULL && strstr(err, "UTF-8"), "invalid UTF-8 vocab must fail: %s", err);
     tokenizer_destroy(t);
 
     f = fopen(path, "wb");
     fclose(f);
     t = tokenizer_create(path, 1, err, sizeof(err));
-    CHECK(t == NULL && strstr(err, "empty"), "empty vocab must fail: %s", err);
+    CHECK_MSG(t == NULL && strstr(err, "empty"), "empty vocab must fail: %s", err);
     tokenizer_destroy(t);
     unlink(path);
 
     err[0] = 0;
     t = tokenizer_create(path, 1, err, sizeof(err));
-    CHECK(t == NULL && strstr(err, path), "missing vocab must name the path: %s", err);
+    CHECK_MSG(t == NULL && strstr(err, path), "missing vocab must name the path: %s", err);
     rmdir(dir);
 }
 
@@ -371,7 +358,7 @@ static void test_threads(const tokenizer *t, const fixture *f)
         pthread_join(th[i], NULL);
         bad += args[i].bad;
     }
-    CHECK(bad == 0, "%d mismatches when encoding from 4 threads", bad);
+    CHECK_MSG(bad == 0, "%d mismatches when encoding from 4 threads", bad);
 }
 
 /* tokenizer_config.json handling: defaults, unsupported settings refused with a reason. */
@@ -379,19 +366,19 @@ static void test_model_config(const char *model_dir)
 {
     tokenizer_model_config cfg;
     char err[256];
-    CHECK(tokenizer_model_config_read(model_dir, &cfg, err, sizeof(err)) == 0, "%s", err);
-    CHECK(cfg.do_lower_case == 1 && cfg.model_max_length == 512,
+    CHECK_MSG(tokenizer_model_config_read(model_dir, &cfg, err, sizeof(err)) == 0, "%s", err);
+    CHECK_MSG(cfg.do_lower_case == 1 && cfg.model_max_length == 512,
           "all-MiniLM-L6-v2: do_lower_case %d, model_max_length %lld", cfg.do_lower_case,
           cfg.model_max_length);
 
     char dir[] = "/tmp/qaflow-tokcfg-XXXXXX";
     if (!mkdtemp(dir)) {
-        CHECK(0, "mkdtemp");
+        CHECK_MSG(0, "mkdtemp");
         return;
     }
     char path[512];
     snprintf(path, sizeof(path), "%s/tokenizer_config.json", dir);
-    CHECK(tokenizer_model_config_read(dir, &cfg, err, sizeof(err)) == 0 &&
+    CHECK_MSG(tokenizer_model_config_read(dir, &cfg, err, sizeof(err)) == 0 &&
               cfg.do_lower_case == 1 && cfg.model_max_length == -1,
           "missing tokenizer_config.json must give the defaults");
     static const struct {
@@ -415,21 +402,21 @@ static void test_model_config(const char *model_dir)
         err[0] = 0;
         int rc = tokenizer_model_config_read(dir, &cfg, err, sizeof(err));
         if (cases[i].ok)
-            CHECK(rc == 0 && cfg.do_lower_case == cases[i].lower && cfg.model_max_length == -1,
+            CHECK_MSG(rc == 0 && cfg.do_lower_case == cases[i].lower && cfg.model_max_length == -1,
                   "config %s: rc %d lower %d max %lld (%s)", cases[i].json, rc, cfg.do_lower_case,
                   cfg.model_max_length, err);
         else
-            CHECK(rc == -1 && err[0] && strstr(err, cases[i].why), "config %s must fail: %s",
+            CHECK_MSG(rc == -1 && err[0] && strstr(err, cases[i].why), "config %s must fail: %s",
                   cases[i].json, err);
     }
     unlink(path);
     rmdir(dir);
 
     tokenizer *t = tokenizer_create_for_model(model_dir, &cfg, err, sizeof(err));
-    CHECK(t != NULL && tokenizer_do_lower_case(t) == 1, "tokenizer_create_for_model: %s", err);
+    CHECK_MSG(t != NULL && tokenizer_do_lower_case(t) == 1, "tokenizer_create_for_model: %s", err);
     tokenizer_destroy(t);
     t = tokenizer_create_for_model("/nonexistent-model-dir", NULL, err, sizeof(err));
-    CHECK(t == NULL && strstr(err, "/nonexistent-model-dir/vocab.txt"), "missing dir: %s", err);
+    CHECK_MSG(t == NULL && strstr(err, "/nonexistent-model-dir/vocab.txt"), "missing dir: %s", err);
 }
 
 int main(int argc, char **argv)
@@ -468,7 +455,7 @@ int main(int argc, char **argv)
     snprintf(cased, sizeof(cased), "%.*s_cased.jsonl", (int)(strlen(argv[1]) - 6), argv[1]);
     if (fixture_load(cased, &fc) < 0)
         return 1;
-    CHECK(f.n >= 200, "fixture has only %zu cases", f.n);
+    CHECK_MSG(f.n >= 200, "fixture has only %zu cases", f.n);
 
     test_fixture(t, &f, "tokens.jsonl (uncased)");
     test_fixture(tc, &fc, "tokens_cased.jsonl (do_lower_case=0)");
@@ -483,6 +470,5 @@ int main(int argc, char **argv)
     fixture_free(&fc);
     tokenizer_destroy(t);
     tokenizer_destroy(tc);
-    fprintf(stderr, "%d checks, %d failures\n", checks, failures);
-    return failures ? 1 : 0;
+    return CHECK_DONE();
 }

@@ -1,0 +1,40 @@
+// KafkaIOTest: the sink leaves partitioning to the Kafka client's default (murmur2 of the key bytes), the
+// partitioner every qaflow producer uses (docs/messages.md, Partitioning).
+package org.qaflow.flink;
+
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+
+import java.lang.reflect.Field;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Properties;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+class KafkaIOTest {
+    @Test
+    void recordsCarryTheKeyAndNoPartition() {
+        ProducerRecord<byte[], byte[]> r = new KafkaIO.OutSerializer()
+                .serialize(new OutRecord(Codec.PENDING, "q-é1", "{}"), null, null);
+        assertEquals(Codec.PENDING, r.topic());
+        assertNull(r.partition(), "a fixed partition would bypass the Kafka client's partitioner");
+        assertArrayEquals("q-é1".getBytes(StandardCharsets.UTF_8), r.key());
+    }
+
+    @Test
+    void sinkKeepsTheDefaultPartitioner() throws Exception {
+        for (String delivery : new String[] {"at-least-once", "exactly-once"}) {
+            KafkaSink<OutRecord> sink = KafkaIO.sink(JobConfig.parse(new String[] {"--delivery", delivery}, Map.of()));
+            Field f = KafkaSink.class.getDeclaredField("kafkaProducerConfig");
+            f.setAccessible(true);
+            Properties p = (Properties) f.get(sink);
+            assertNull(p.get(ProducerConfig.PARTITIONER_CLASS_CONFIG), delivery + ": partitioner.class");
+            assertNull(p.get(ProducerConfig.PARTITIONER_IGNORE_KEYS_CONFIG), delivery + ": partitioner.ignore.keys");
+        }
+    }
+}
