@@ -127,11 +127,6 @@ static int is_string_type(field_type t)
     return t == F_QID || t == F_TEXT || t == F_STR || t == F_TS || t == F_STAGE;
 }
 
-char *msg_strdup(const char *s)
-{
-    return s ? strdup(s) : NULL;
-}
-
 static void fields_free(const field *fs, size_t n, void *m)
 {
     char *base = m;
