@@ -10,6 +10,7 @@
 #include "json.h"
 #include "qid.h"
 #include "timeutil.h"
+#include "utf8.h"
 
 typedef enum {
     F_QID,      /* string, valid question id */
@@ -153,7 +154,8 @@ static int decode_one(const json_t *obj, const field *f, char *base, char *err, 
         }
         int64_t ms;
         if (f->type == F_TS && timeutil_parse_iso(s, &ms) != 0) {
-            snprintf(err, errlen, "field '%s' must be an ISO-8601 timestamp (got '%.40s')", f->key, s);
+            snprintf(err, errlen, "field '%s' must be an ISO-8601 timestamp (got '%.*s')", f->key,
+                     (int)utf8_cut_len(s, strlen(s), 40), s);
             return -1;
         }
         if (f->type == F_STAGE && strcmp(s, "storage") && strcmp(s, "llm") && strcmp(s, "retry") &&
