@@ -279,14 +279,13 @@ static void handle_metrics(void *opaque, const http_request *req, http_response 
 static void handle_health(void *opaque, const http_request *req, http_response *resp)
 {
     api *a = opaque;
-    char err[512] = "";
-    pg_conn *c = store_acquire(a->d.store);
-    double oldest = 0;
-    long long outbox = pg_conn_check(c) ? store_outbox_pending(c, &oldest, err, sizeof err) : -1;
-    store_release(a->d.store, c);
+    store_health_info ph = store_health(a->d.store);
+    const char *err = ph.error;
+    double oldest = ph.oldest_unsent_s;
+    long long outbox = ph.outbox_pending;
     int pg_up = outbox >= 0;
     int redis_up = cache_redis_up(a->d.cache);
-    int brokers = a->d.relay ? outbox_relay_kafka_brokers(a->d.relay, 1000) : 0;
+    int brokers = a->d.relay ? outbox_relay_kafka_brokers(a->d.relay, 500) : 0;
     int kafka_up = !a->d.relay || brokers > 0;
     int ok = pg_up && redis_up && kafka_up;
     json_t *o = json_pack("{s:s,s:{s:{s:s},s:{s:s},s:{s:s,s:i}},s:I,s:f,s:I}", "status", ok ? "ok" : "degraded",

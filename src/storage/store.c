@@ -1,7 +1,9 @@
 /* store.c -- qaflow-storage's SQL: pooled connections, lookups, idempotent sinks (enqueue: enqueue.c). */
 #include "store.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,12 @@ struct store {
     int nfree;
     pg_conn **all;
     int n;
+    /* /health's own connection (never waits for the pool), one check at a time; the others get
+     * the last answer */
+    pthread_mutex_t health_lock;
+    pg_conn *health;
+    char *dsn;
+    store_health_info last_health;
 };
 
 store *store_create(const char *dsn, int pool_size, int wait_s, char *err, size_t errlen)
@@ -28,6 +36,9 @@ store *store_create(const char *dsn, int pool_size, int wait_s, char *err, size_
     if (!s->all || !s->free_conns) goto oom;
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->cond, NULL);
+    pthread_mutex_init(&s->health_lock, NULL);
+    if (!(s->dsn = strdup(dsn ? dsn : "")))
+        goto oom_locks;
     for (int i = 0; i < pool_size; i++) {
         pg_conn *c = pg_conn_create(dsn, i == 0 ? (wait_s > 0 ? wait_s : 1) : 3, 1000, err, errlen);
         if (!c) {
@@ -38,6 +49,10 @@ store *store_create(const char *dsn, int pool_size, int wait_s, char *err, size_
         s->free_conns[s->nfree++] = c;
     }
     return s;
+oom_locks:
+    store_destroy(s);
+    snprintf(err, errlen, "out of memory");
+    return NULL;
 oom:
     if (s) {
         free(s->all);
@@ -52,20 +67,56 @@ void store_destroy(store *s)
 {
     if (!s) return;
     for (int i = 0; i < s->n; i++) pg_conn_destroy(s->all[i]);
+    pg_conn_destroy(s->health);
     free(s->all);
     free(s->free_conns);
+    free(s->dsn);
     pthread_mutex_destroy(&s->lock);
     pthread_cond_destroy(&s->cond);
+    pthread_mutex_destroy(&s->health_lock);
     free(s);
 }
 
 pg_conn *store_acquire(store *s)
 {
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    int64_t ns = until.tv_nsec + (int64_t)pg_get_timeout_ms() * 1000000;
+    until.tv_sec += ns / 1000000000;
+    until.tv_nsec = ns % 1000000000;
     pthread_mutex_lock(&s->lock);
-    while (s->nfree == 0) pthread_cond_wait(&s->cond, &s->lock);
+    while (s->nfree == 0)
+        if (pthread_cond_timedwait(&s->cond, &s->lock, &until) == ETIMEDOUT && s->nfree == 0) {
+            pthread_mutex_unlock(&s->lock);
+            return NULL;
+        }
     pg_conn *c = s->free_conns[--s->nfree];
     pthread_mutex_unlock(&s->lock);
     return c;
+}
+
+store_health_info store_health(store *s)
+{
+    store_health_info h;
+    if (pthread_mutex_trylock(&s->health_lock) != 0) {
+        pthread_mutex_lock(&s->lock); /* last_health is written under both locks */
+        h = s->last_health;
+        pthread_mutex_unlock(&s->lock);
+        return h;
+    }
+    memset(&h, 0, sizeof h);
+    h.outbox_pending = -1;
+    if (!s->health)
+        s->health = pg_conn_create_timeout(s->dsn, 1, 0, STORE_HEALTH_TIMEOUT_MS, h.error, sizeof h.error);
+    if (s->health && pg_conn_check(s->health))
+        h.outbox_pending = store_outbox_pending(s->health, &h.oldest_unsent_s, h.error, sizeof h.error);
+    else if (s->health)
+        snprintf(h.error, sizeof h.error, "no connection within %d ms", STORE_HEALTH_TIMEOUT_MS);
+    pthread_mutex_lock(&s->lock);
+    s->last_health = h;
+    pthread_mutex_unlock(&s->lock);
+    pthread_mutex_unlock(&s->health_lock);
+    return h;
 }
 
 void store_release(store *s, pg_conn *c)

@@ -14,9 +14,21 @@ typedef struct store store;
 /* Opens pool_size connections (retrying for up to wait_s seconds while PostgreSQL starts). */
 store *store_create(const char *dsn, int pool_size, int wait_s, char *err, size_t errlen);
 void store_destroy(store *s);
-/* Borrow a connection (blocks until one is free); give it back with store_release. */
+/* Borrow a connection, waiting at most the PostgreSQL timeout (pg_get_timeout_ms) for one to be
+ * free: NULL when none was; give it back with store_release (NULL-safe). */
 pg_conn *store_acquire(store *s);
 void store_release(store *s, pg_conn *c);
+
+/* What /health reports of PostgreSQL, answered within about STORE_HEALTH_TIMEOUT_MS whatever the
+ * pool and the server do: its own connection and statement timeout; while one check runs, the
+ * others get its last answer. outbox_pending -1: down, error says why. */
+#define STORE_HEALTH_TIMEOUT_MS 500
+typedef struct store_health_info {
+    long long outbox_pending;
+    double oldest_unsent_s;
+    char error[256];
+} store_health_info;
+store_health_info store_health(store *s);
 
 typedef enum { STORE_ABSENT = 0, STORE_PENDING, STORE_COMPLETED, STORE_FAILED } store_status;
 
