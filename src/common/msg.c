@@ -165,6 +165,16 @@ int msg_timestamp_valid(const char *s)
     return p[0] == 'Z' && p[1] == '\0';
 }
 
+int msg_peek_run(const char *buf, size_t len)
+{
+    json_error_t je;
+    json_t *obj = buf && len ? json_loadb(buf, len, 0, &je) : NULL;
+    json_t *v = json_object_get(obj, "run");
+    json_int_t run = json_is_integer(v) ? json_integer_value(v) : 1;
+    json_decref(obj);
+    return run >= 1 && run <= INT_MAX ? (int)run : 1;
+}
+
 char *msg_strdup(const char *s)
 {
     return s ? strdup(s) : NULL;
@@ -238,7 +248,7 @@ static int decode_one(const json_t *obj, const field *f, char *base, char *err, 
     case F_RUN:
         ll = 1;
         rc = json_field_int(obj, f->key, f->required, 1, INT_MAX, &ll, err, errlen);
-        if (rc == 0) *(int *)(base + f->off) = (int)ll;
+        if (rc >= 0) *(int *)(base + f->off) = (int)ll; /* absent: 1 */
         break;
     default:
         rc = -1;

@@ -154,6 +154,10 @@ void  msg_failed_free(msg_failed *m);
  * (year 0001-9999, no leap second); what both codecs accept (the Flink job's Codec.validTime). */
 int msg_timestamp_valid(const char *s);
 
+/* Best-effort look at a message that does not decode: its "run" when that is a valid run, else 1
+ * (so a dead letter for it still names the run it most likely belongs to). */
+int msg_peek_run(const char *buf, size_t len);
+
 /* strdup that maps NULL to NULL; for filling the structs. Returns NULL on allocation failure. */
 char *msg_strdup(const char *s);
 

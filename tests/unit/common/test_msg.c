@@ -233,7 +233,7 @@ static void test_shared_cases(void)
     char path[512], err[256];
     json_error_t je;
     snprintf(path, sizeof path, "%s/cases/invalid.json", QAFLOW_FIXTURES_DIR);
-    json_t *inv = json_load_file(path, 0, &je);
+    json_t *inv = json_load_file(path, JSON_ALLOW_NUL, &je);
     CHECK_MSG(inv != NULL, "cannot load %s: %s", path, je.text);
     size_t i;
     json_t *c;
