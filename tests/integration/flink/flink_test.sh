@@ -344,7 +344,7 @@ case_runs() {
   RETRY_ARGS="--max-retries 0" pipeline_up --threshold "$THRESHOLD" --max-regenerations 2 --checkpoint-interval-ms 1000
   # the poor answers from best to worst: the chain of the state-loss question starts with its best
   local hi lo mid s_hi
-  read -r hi mid lo < <(printf '%s\t1\n%s\t2\n%s\t3\n' "$S_P1" "$S_P2" "$S_P3" | sort -t$'\t' -k1,1gr | cut -f2 | tr '\n' ' ')
+  read -r hi mid lo <<<"$(printf '%s\t1\n%s\t2\n%s\t3\n' "$S_P1" "$S_P2" "$S_P3" | sort -t$'\t' -k1,1gr | cut -f2 | tr '\n' ' ')"
   local -a poor=("" "$P1" "$P2" "$P3") pscore=("" "$S_P1" "$S_P2" "$S_P3")
   s_hi="${pscore[$hi]}"
   local tl="$FT_RUN llm: what is the capital of France, please?"
