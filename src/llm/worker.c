@@ -310,7 +310,7 @@ static void worker_take(worker *w, rd_kafka_message_t *m)
     j->key = strdup(j->q.question_id);
     char *text = prompt_render(w->prompt, j->q.question_text);
     llm_params p = {w->o.backend, w->o.model, w->o.temperature, w->o.max_tokens, w->o.stop};
-    char *body = text ? backend_request_body(&p, text, prompt_seed(j->q.question_id, j->q.retry_count)) : NULL;
+    char *body = text ? backend_request_body(&p, text, prompt_seed(j->q.question_id, j->q.run, j->q.retry_count)) : NULL;
     free(text);
     j->llm_start_ms = timeutil_now_ms();
     j->llm_start_us = timeutil_mono_us();

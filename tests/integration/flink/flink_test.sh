@@ -361,18 +361,20 @@ case_runs() {
   ql="$(ask "$tl")"; qr="$(ask "$tr")"; qs="$(ask "$ts")"; qx="$(ask "$tx")"
 
   # the state loss: attempt 0 routed and checkpointed, then the TaskManager dies and the job is started
-  # again without its checkpoint (from the committed offsets: attempt 0 is not read again)
+  # again without its checkpoint, from the position right after attempt 0 (attempt 1 is still being
+  # generated, 8 s): the new job knows nothing of the chain so far
   ft_wait low-quality-responses "$qx" 1 >/dev/null
-  local n; n="$(ft_completed_checkpoints)"; ft_wait_checkpoint_after "$((n + 1))"
+  local resume_ms; resume_ms="$(date +%s%3N)"
+  local n; n="$(ft_completed_checkpoints)"; ft_wait_checkpoint_after "$n"
   local tm; tm="$(qf_pid flink-taskmanager)"; kill -KILL "$tm"
   ft_log "killed the TaskManager (pid $tm)"
   curl -fsS --max-time 10 -X PATCH "$(flink_url)/jobs/$FT_JOB?mode=cancel" >/dev/null || ft_die "cancel failed"
   local deadline=$((SECONDS + 120))
   until [[ "$(ft_job_state)" == CANCELED ]]; do ((SECONDS < deadline)) || ft_die "job not cancelled"; sleep 0.5; done
   flink_cluster_start
-  FT_JOB="$(QAFLOW_FLINK_FRESH=1 flink_submit --group-id "qaflow-scorejob-$FT_RUN" --starting-offsets committed \
-    --job-name qaflow-scorejob --scorer "http://127.0.0.1:$FT_SCORER_PORT" --threshold "$THRESHOLD" \
-    --max-regenerations 2)"
+  FT_JOB="$(QAFLOW_FLINK_FRESH=1 flink_submit --group-id "qaflow-scorejob-$FT_RUN" \
+    --starting-offsets "timestamp:$resume_ms" --job-name qaflow-scorejob \
+    --scorer "http://127.0.0.1:$FT_SCORER_PORT" --threshold "$THRESHOLD" --max-regenerations 2)"
   flink_wait_running "$FT_JOB" || ft_die "job started without its checkpoint is not running"
   ft_eq "the new job restored nothing" \
     "$(curl -fsS --max-time 5 "$(flink_url)/jobs/$FT_JOB/checkpoints" | jq -r '.latest.restored.id // "none"')" none
@@ -395,6 +397,7 @@ case_runs() {
   ft_eq "state loss: best answer" "$(jq -r .result.llm_response <<<"$st")" "${poor[$hi]}"
   ft_eq "state loss: attempts" "$(jq -r .result.processing_attempts <<<"$st")" 3
   ft_eq "state loss: attempts rows" "$(pg "SELECT count(*) FROM attempts WHERE question_id = '$qx' AND run = 1")" 3
+  ft_eq "state loss: the chain was not replayed" "$(ft_msgs low-quality-responses "$qx" | jq -r .retry_count | tr '\n' ' ')" "0 1 2 "
 }
 
 case "${1:-}" in

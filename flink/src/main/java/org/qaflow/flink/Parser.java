@@ -19,6 +19,9 @@ public class Parser extends ProcessFunction<RawRecord, Attempt> {
             if (r.value == null) {
                 throw new CodecException("empty record");
             }
+            if (r.error != null) {
+                throw new CodecException(r.error);
+            }
             out.collect(Attempt.fromJson(r.value));
         } catch (CodecException e) {
             ctx.output(FAILED, malformed(r, e.getMessage(), ctx.timerService().currentProcessingTime()));
