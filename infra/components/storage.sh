@@ -19,7 +19,7 @@ storage_start() {
   if ! qf_pid storage >/dev/null; then
     qf_port_open "$QAFLOW_STORAGE_PORT" && qf_die "port $QAFLOW_STORAGE_PORT is already taken (set QAFLOW_STORAGE_PORT)"
     qf_info "starting qaflow-storage on 127.0.0.1:$QAFLOW_STORAGE_PORT"
-    qf_spawn storage "$bin" --port "$QAFLOW_STORAGE_PORT" --kafka "$(qf_kafka_bootstrap)" \
+    qf_spawn storage "$bin" --port "$QAFLOW_STORAGE_PORT" --brokers "$(qf_kafka_bootstrap)" \
       --pg-dsn "$(qf_pg_dsn)" --redis "$(qf_redis_addr)"
   fi
   if ! qf_wait_service storage "qaflow-storage /health" "$QAFLOW_START_TIMEOUT" storage_healthy; then

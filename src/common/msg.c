@@ -9,6 +9,7 @@
 
 #include "json.h"
 #include "qid.h"
+#include "utf8.h"
 
 typedef enum {
     F_QID,      /* string, valid question id */
@@ -175,11 +176,6 @@ int msg_peek_run(const char *buf, size_t len)
     return run >= 1 && run <= INT_MAX ? (int)run : 1;
 }
 
-char *msg_strdup(const char *s)
-{
-    return s ? strdup(s) : NULL;
-}
-
 static void fields_free(const field *fs, size_t n, void *m)
 {
     char *base = m;
@@ -205,7 +201,8 @@ static int decode_one(const json_t *obj, const field *f, char *base, char *err, 
             return -1;
         }
         if (f->type == F_TS && !msg_timestamp_valid(s)) {
-            snprintf(err, errlen, "field '%s' must be an ISO-8601 UTC timestamp (got '%.40s')", f->key, s);
+            snprintf(err, errlen, "field '%s' must be an ISO-8601 UTC timestamp (got '%.*s')", f->key,
+                     (int)utf8_cut_len(s, strlen(s), 40), s);
             return -1;
         }
         if (f->type == F_STAGE && strcmp(s, "storage") && strcmp(s, "llm") && strcmp(s, "retry") &&

@@ -158,7 +158,4 @@ int msg_timestamp_valid(const char *s);
  * (so a dead letter for it still names the run it most likely belongs to). */
 int msg_peek_run(const char *buf, size_t len);
 
-/* strdup that maps NULL to NULL; for filling the structs. Returns NULL on allocation failure. */
-char *msg_strdup(const char *s);
-
 #endif
