@@ -50,16 +50,29 @@ static void reply_completed(http_response *resp, const char *source, const char 
     http_response_take(resp, 200, "application/json", body, (size_t)n);
 }
 
-static void reply_pending(http_response *resp, int status, const char *qid, const char *message)
+/* Adds "run" and, when known, "runs" (the history, JSON text from store_lookup) to o. */
+static json_t *with_runs(json_t *o, int run, const char *runs_json)
 {
-    http_response_json(resp, status, json_pack("{s:s,s:s,s:s}", "status", "pending", "question_id", qid,
-                                               "message", message));
+    if (!o) return NULL;
+    json_object_set_new(o, "run", json_integer(run));
+    json_error_t je;
+    json_t *h = runs_json ? json_loads(runs_json, 0, &je) : NULL;
+    if (h) json_object_set_new(o, "runs", h);
+    return o;
+}
+
+static void reply_pending(http_response *resp, int status, const char *qid, const char *message, int run,
+                          const char *runs_json)
+{
+    http_response_json(resp, status, with_runs(json_pack("{s:s,s:s,s:s}", "status", "pending", "question_id", qid,
+                                                         "message", message), run, runs_json));
 }
 
 static void reply_failed(http_response *resp, const char *qid, const store_lookup *l)
 {
-    http_response_json(resp, 200, json_pack("{s:s,s:s,s:s,s:s}", "status", "failed", "question_id", qid,
-                                            "reason", l->failed_reason, "stage", l->failed_stage));
+    http_response_json(resp, 200, with_runs(json_pack("{s:s,s:s,s:s,s:s}", "status", "failed", "question_id", qid,
+                                                      "reason", l->failed_reason, "stage", l->failed_stage),
+                                            l->run, l->runs_json));
 }
 
 static void reply_db_down(api *a, http_response *resp, const char *err)
@@ -123,45 +136,36 @@ static void handle_query(void *opaque, const http_request *req, http_response *r
         json_decref(body);
         return;
     }
-    /* 2+3. database: insert as pending with its outbox row, unless it exists */
+    /* 2+3. database: start a run (new question, or failed before) with its outbox row */
     char now[TIMEUTIL_ISO_LEN];
     timeutil_now_iso(now, sizeof now);
-    msg_pending m = { .question_id = qid, .question_text = (char *)text, .original_answer = (char *)answer,
-                      .retry_count = 0, .timestamp = now, .error_retries = 0, .created_at = now };
-    char *payload = msg_pending_encode(&m, err, sizeof err);
-    if (!payload) {
-        http_response_error(resp, 400, "%s", err);
-        json_decref(body);
-        return;
-    }
-    int enqueued = 0, rc;
+    int run = 0, rc;
     store_lookup l = { 0 };
     if (a->d.batcher) {
-        /* group commit: shares one INSERT and one commit with concurrent new questions */
-        rc = enqueue_batcher_submit(a->d.batcher, qid, text, answer, now, payload, &enqueued, err, sizeof err);
-        if (rc == 0 && !enqueued) {
+        /* group commit: shares one transaction with concurrent asked questions */
+        rc = enqueue_batcher_submit(a->d.batcher, qid, text, answer, now, &run, err, sizeof err);
+        if (rc == 0 && !run) {
             pg_conn *c = store_acquire(a->d.store);
             rc = store_lookup_question(c, qid, &l, err, sizeof err);
             store_release(a->d.store, c);
         }
     } else {
-        /* no writer threads: the same statement, committed alone on a pooled connection */
+        /* no writer threads: the same, committed alone on a pooled connection */
         pg_conn *c = store_acquire(a->d.store);
-        rc = enqueue_one(c, qid, text, answer, now, payload, &enqueued, err, sizeof err);
-        if (rc == 0 && !enqueued) rc = store_lookup_question(c, qid, &l, err, sizeof err);
+        rc = enqueue_one(c, qid, text, answer, now, &run, err, sizeof err);
+        if (rc == 0 && !run) rc = store_lookup_question(c, qid, &l, err, sizeof err);
         store_release(a->d.store, c);
     }
-    free(payload);
     json_decref(body);
     if (rc != 0) {
         reply_db_down(a, resp, err);
         return;
     }
-    if (enqueued) {
+    if (run) {
         prom_counter_inc(a->q_new);
         outbox_relay_notify(a->d.relay);
-        log_debug("api: accepted question_id=%s", qid);
-        reply_pending(resp, 202, qid, MSG_PENDING_TEXT);
+        log_debug("api: accepted question_id=%s run=%d", qid, run);
+        reply_pending(resp, 202, qid, MSG_PENDING_TEXT, run, NULL);
         return;
     }
     switch (l.status) {
@@ -175,7 +179,7 @@ static void handle_query(void *opaque, const http_request *req, http_response *r
         break;
     default:
         prom_counter_inc(a->q_pending);
-        reply_pending(resp, 202, qid, MSG_STILL_PENDING);
+        reply_pending(resp, 202, qid, MSG_STILL_PENDING, l.run, l.runs_json);
     }
     store_lookup_free(&l);
 }
@@ -208,7 +212,7 @@ static void handle_status(void *opaque, const http_request *req, http_response *
         http_response_error(resp, 404, "unknown question_id '%s'", qid);
         break;
     case STORE_PENDING:
-        reply_pending(resp, 200, qid, MSG_STILL_PENDING);
+        reply_pending(resp, 200, qid, MSG_STILL_PENDING, l.run, l.runs_json);
         break;
     case STORE_COMPLETED:
         if (a->d.cache) cache_put(a->d.cache, qid, l.result_json);

@@ -34,19 +34,32 @@ typedef enum { STORE_ABSENT = 0, STORE_PENDING, STORE_COMPLETED, STORE_FAILED } 
 
 typedef struct store_lookup {
     store_status status;
-    char *result_json;      /* completed: the "result" object as JSON text (cacheable as is) */
+    char *result_json;      /* completed: the current run's "result" object as JSON text, with its
+                             * "run" and the "runs" history (cacheable as is) */
     char *failed_reason;    /* failed */
     char *failed_stage;
+    int run;                /* the current (latest) run */
+    char *runs_json;        /* every run, oldest first: [{"run":1,"status":"failed",...},...] */
 } store_lookup;
 
 int store_lookup_question(pg_conn *c, const char *qid, store_lookup *out, char *err, size_t errlen);
 void store_lookup_free(store_lookup *l);
 
-/* Idempotent sinks (each one transaction; a redelivered message changes nothing). */
-int store_persist_validated(pg_conn *c, const msg_validated *m, char *err, size_t errlen);
-int store_persist_low_quality(pg_conn *c, const msg_low_quality *m, char *err, size_t errlen);
-/* *applied = 1 when a pending question became failed. */
-int store_persist_failed(pg_conn *c, const msg_failed *m, int *applied, char *err, size_t errlen);
+/* What one persisted message did (for logs and metrics). */
+typedef struct store_persist_info {
+    int applied;        /* the question's current run changed status (completed or failed) */
+    int corrected;      /* the run's result was corrected from its stored attempts (best, first_score) */
+    int unknown_times;  /* stage or end-to-end times recorded as unknown (NULL): a time was missing */
+} store_persist_info;
+
+/* Idempotent sinks (each one transaction; a redelivered message changes nothing). Every row is keyed
+ * by the message's run; a message of an older run never changes the question's current status, a
+ * completed run is never downgraded (docs/storage.md, "Runs"). */
+int store_persist_validated(pg_conn *c, const msg_validated *m, store_persist_info *info, char *err,
+                            size_t errlen);
+int store_persist_low_quality(pg_conn *c, const msg_low_quality *m, store_persist_info *info, char *err,
+                              size_t errlen);
+int store_persist_failed(pg_conn *c, const msg_failed *m, store_persist_info *info, char *err, size_t errlen);
 
 /* The seed's /metrics numbers: total_responses, average_score, attempts_distribution, plus
  * questions by status and outbox_pending. Returns a new object or NULL + err. */
