@@ -131,7 +131,7 @@ scenario_normal() {
 
 scenario_errors() {
   local tag="$1" quota_delay="$2" ref="The capital of France is Paris." ok qo qa qq qd
-  ok="$(jq -cn '{status: 200}')"
+  ok="$(jq -cn --arg r "$ref" '{status: 200, answer: $r}')"   # the right answer once the fault is over
   demo_say "errors: faults injected by qaflow-llm-stub ($(demo_stub_url)/admin/script); the retry consumers re-queue with their delays"
   printf '  overload: HTTP 503 twice, then an answer        -> qaflow-retry --policy overload waits 2^n s\n'
   printf '  quota:    HTTP 402 with Retry-After: 5, then ok  -> qaflow-retry --policy quota waits the Retry-After\n'
