@@ -225,7 +225,7 @@ class Report:
 
         self.heading("Retry delays against their formulas")
         self.para("The formula: overload waits 2^n s before the next try (n = transport retries already "
-                  "made for that attempt); quota waits the Retry-After the LLM sent, else the fixed delay of "
+                  "made for that attempt), or the Retry-After the LLM sent when that is longer; quota waits the Retry-After the LLM sent, else the fixed delay of "
                   "qaflow-retry --fixed-delay-s (the seed's one minute by default; formula_ms shows that "
                   "default). applied is the delay qaflow-retry chose; observed runs from the error to the next "
                   "LLM call of that attempt (it includes the way back through questions-pending); empty when "
@@ -255,7 +255,7 @@ class Report:
                    "SELECT m.which, m.score FROM analysis_summary("
                    f"{p}) s, LATERAL (VALUES ('first attempt', round(s.mean_first_score::numeric, 4)), "
                    "('final answer', round(s.mean_final_score::numeric, 4))) AS m(which, score)",
-                   'set style data histograms\nset style fill solid 0.8\nset yrange [0:1]\n'
+                   'set style data histograms\nset style fill solid 0.8\nset yrange [*:1]\nset xzeroaxis\n'
                    'set ylabel "mean BERTScore"\n'
                    'plot "{data}" using 2:xtic(1) title "mean score"\n')
         self.table("SELECT completed, regenerated, llm_calls, round(llm_calls_per_question::numeric, 3)"

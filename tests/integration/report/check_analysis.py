@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 from collections import Counter, defaultdict
+from decimal import ROUND_HALF_UP, Decimal
 
 DSN, SINCE_S = sys.argv[1], sys.argv[2]
 checks = 0
@@ -61,9 +62,9 @@ def percentile_cont(values, p):
 
 
 def round_half_away(x, nd=0):
-    """numeric round(): halves away from zero."""
-    m = 10 ** nd
-    return math.copysign(math.floor(abs(x) * m + 0.5), x) / m
+    """numeric round() of a double as PostgreSQL does it: the double becomes a numeric of 15 significant
+    digits (float8 -> numeric), then halves go away from zero."""
+    return float(Decimal(f"{x:.15g}").quantize(Decimal(1).scaleb(-nd), rounding=ROUND_HALF_UP))
 
 
 SINCE = ts(SINCE_S.replace("Z", "+00:00"))
