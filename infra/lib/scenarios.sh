@@ -192,8 +192,9 @@ demo_scenario_run() {
     regeneration) scenario_regeneration "$tag" ;;
     all) scenario_normal "$tag"; scenario_errors "$tag" "$quota_delay"; scenario_regeneration "$tag" ;;
   esac
-  demo_say "metrics of this demo"
-  printf '  ./qaflow report --since %s   (HTML + Markdown + charts; docs/report.md)\n' "$since"
+  demo_say "metrics of this demo: the report of its period"
+  cmd_report --since "$since" --out "$QAFLOW_VAR/report-demo" || qf_warn "demo: the report failed"
+  printf '  open %s/report-demo/report.html (again: ./qaflow report --since %s; docs/report.md)\n' "$QAFLOW_VAR" "$since"
   printf "  ./qaflow psql -c \"SELECT * FROM analysis_summary('%s', NULL)\"   (also analysis_latency, analysis_errors, ...)\n" "$since"
   printf '  Prometheus metrics: %s/metrics; the stack stays up: ./qaflow status, ./qaflow down\n' "$(demo_api)"
 }
