@@ -17,7 +17,7 @@ typedef struct runs_request {
     int run;                     /* out: the run started, 0 when none was */
 } runs_request;
 
-/* Applies the rule (SQL function qaflow_start_run, sql/005_runs.sql) to reqs[0..n) in one transaction
+/* Applies the rule (SQL function qaflow_start_run, sql/004_runs.sql) to reqs[0..n) in one transaction
  * on pg: each question that starts a run gets its questions row updated, a runs row, and an outbox row
  * with its questions-pending message (retry_count 0, error_retries 0, the new run). Requests for the
  * same question in one call: the first one decides. Returns 0 (each req->run set), or -1 with err and

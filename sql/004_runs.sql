@@ -1,4 +1,4 @@
--- 005_runs.sql -- runs: every (re)enqueue of a question is a numbered run; event tables keyed by (question_id, run, ...).
+-- 004_runs.sql -- runs: every (re)enqueue of a question is a numbered run; event tables keyed by (question_id, run, ...).
 -- A question's first ask is run 1; a re-ask after failure (or a re-enqueue of a stuck run) is the next run.
 -- questions holds the current run and its status; runs keeps every run for the record.
 -- Rows written before this migration belong to run 1.
