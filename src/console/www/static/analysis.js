@@ -1,0 +1,112 @@
+// analysis.js -- the seed's four charts (score histogram, throughput, latency percentiles, regeneration rate) plus errors and attempts, from /api/analysis, drawn with uPlot.
+'use strict';
+(function () {
+  const { el, clear, num } = qf;
+  const charts = {};
+  const PRESETS = { '15m': 15 * 60e3, '1h': 3600e3, '24h': 86400e3, '7d': 7 * 86400e3 };
+  const params = new URLSearchParams(location.search);
+  if (params.get('since') || params.get('until')) {
+    qf.$('preset').value = 'custom';
+    qf.$('since').value = (params.get('since') || '').replace(/Z$/, '').slice(0, 19);
+    qf.$('until').value = (params.get('until') || '').replace(/Z$/, '').slice(0, 19);
+  } else if (params.get('preset')) {
+    qf.$('preset').value = params.get('preset');
+  }
+
+  // The period as query arguments (datetime-local inputs are read as UTC).
+  function period() {
+    const q = new URLSearchParams();
+    const p = qf.$('preset').value;
+    if (PRESETS[p]) q.set('since', new Date(Date.now() - PRESETS[p]).toISOString());
+    if (p === 'custom') {
+      if (qf.$('since').value) q.set('since', qf.$('since').value + 'Z');
+      if (qf.$('until').value) q.set('until', qf.$('until').value + 'Z');
+    }
+    return q;
+  }
+
+  function width(id) { return Math.max(320, qf.$(id).clientWidth || 520); }
+
+  // A uPlot chart in div id; x values and series [{label, values, color, bars}]. Replaces the previous one.
+  function plot(id, x, series, opts) {
+    if (charts[id]) { charts[id].destroy(); delete charts[id]; }
+    const div = clear(qf.$(id));
+    const points = series.reduce((n, s) => n + s.values.filter((v) => v !== null && v !== 0).length, 0);
+    div.dataset.points = String(points);
+    if (!x.length) { div.appendChild(el('p', { class: 'muted' }, 'no data in this period')); return; }
+    if (!window.uPlot) { div.appendChild(el('p', { class: 'muted' }, 'chart library missing (run ./qaflow setup)')); return; }
+    const bars = window.uPlot.paths.bars ? window.uPlot.paths.bars({ size: [0.8 / series.length, 60] }) : undefined;
+    const u = new window.uPlot({
+      width: width(id), height: 240,
+      scales: { x: { time: !!(opts && opts.time) } },
+      axes: [{ label: opts && opts.xlabel }, { label: opts && opts.ylabel }],
+      series: [{ label: opts && opts.xlabel }].concat(series.map((s) => ({
+        label: s.label, stroke: s.color, fill: s.bars ? s.color + '99' : s.color + '22', width: 1.5,
+        paths: s.bars ? bars : undefined, points: { show: !s.bars },
+      }))),
+    }, [x].concat(series.map((s) => s.values)), div);
+    charts[id] = u;
+  }
+
+  function drawSummary(s) {
+    s = s || {};
+    const pct = (v) => (v === null || v === undefined ? '–' : (100 * v).toFixed(1) + ' %');
+    clear(qf.$('summary')).append(...[
+      ['questions', num(s.questions)], ['completed', num(s.completed)], ['failed', num(s.failed)],
+      ['success rate', pct(s.success_rate)], ['regenerated', pct(s.share_regenerated)],
+      ['LLM calls / question', num(s.llm_calls_per_question, 2)], ['mean first score', num(s.mean_first_score, 3)],
+      ['mean final score', num(s.mean_final_score, 3)],
+    ].map(([k, v]) => el('div', { class: 'card' }, el('div', { class: 'muted' }, k), el('div', { class: 'big' }, v))));
+  }
+
+  function draw(a) {
+    const h = a.score_histogram || {};
+    const mids = (h.bins || []).map((b) => (b.low + b.high) / 2);
+    plot('chart-hist', mids, [{ label: 'first attempt', values: h.first || [], color: '#f79009', bars: true },
+      { label: 'final attempt', values: h.final || [], color: '#2e6be6', bars: true }], { xlabel: 'BERTScore', ylabel: 'questions' });
+    const tp = a.throughput || [];
+    plot('chart-throughput', tp.map((r) => Date.parse(r.minute) / 1000), [
+      { label: 'completed', values: tp.map((r) => r.completed), color: '#12b76a' },
+      { label: 'failed', values: tp.map((r) => r.failed), color: '#f04438' }], { time: true, ylabel: 'per minute' });
+    const rg = a.regeneration_per_hour || [];
+    plot('chart-regen', rg.map((r) => Date.parse(r.hour) / 1000), [
+      { label: 'regenerated %', values: rg.map((r) => (r.rate === null ? null : 100 * r.rate)), color: '#7a5af8', bars: true }],
+    { time: true, ylabel: '% of completed' });
+    const at = a.attempts || [];
+    plot('chart-attempts', at.map((r) => r.processing_attempts), [
+      { label: 'questions', values: at.map((r) => r.questions), color: '#2e6be6', bars: true }], { xlabel: 'attempts', ylabel: 'questions' });
+    const lt = clear(qf.$('latency').tBodies[0]);
+    for (const r of a.latency || []) {
+      lt.appendChild(el('tr', {}, el('td', {}, r.stage), el('td', { class: 'n' }, num(r.samples)),
+        el('td', { class: 'n' }, qf.ms(r.p50)), el('td', { class: 'n' }, qf.ms(r.p95)), el('td', { class: 'n' }, qf.ms(r.p99)),
+        el('td', { class: 'n' }, qf.ms(r.avg)), el('td', { class: 'n' }, qf.ms(r.max))));
+    }
+    const et = clear(qf.$('errors').tBodies[0]);
+    for (const r of a.errors || []) {
+      et.appendChild(el('tr', {}, el('td', {}, r.error_type), el('td', { class: 'n' }, r.http_status === null ? '–' : String(r.http_status)),
+        el('td', { class: 'n' }, num(r.occurrences)), el('td', { class: 'n' }, num(r.questions)),
+        el('td', { class: 'n' }, num(Number(r.percentage), 1)), el('td', { class: 'n' }, qf.ms(r.avg_delay_ms))));
+    }
+    if (!(a.errors || []).length) et.appendChild(el('tr', {}, el('td', { colspan: 6, class: 'muted' }, 'no LLM error in this period')));
+    drawSummary(a.summary);
+  }
+
+  async function load() {
+    const q = period();
+    const shown = new URLSearchParams(q);
+    if (PRESETS[qf.$('preset').value] || qf.$('preset').value === 'all') { shown.delete('since'); shown.set('preset', qf.$('preset').value); }
+    history.replaceState(null, '', `/analysis?${shown}`);
+    try {
+      draw(await qf.getJSON(`/api/analysis?${q}`));
+      qf.clearError();
+      document.body.dataset.ready = '1';
+    } catch (e) { qf.error('analysis', e); }
+  }
+
+  qf.$('range').addEventListener('submit', (ev) => { ev.preventDefault(); load(); });
+  qf.$('preset').addEventListener('change', () => { if (qf.$('preset').value !== 'custom') load(); });
+  load();
+  // new samples refresh the charts, at most every 10 s
+  let last = Date.now();
+  qf.live(() => { if (Date.now() - last >= 10000) { last = Date.now(); load(); } });
+})();
