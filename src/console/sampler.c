@@ -15,6 +15,9 @@
 #include "probe.h"
 #include "timeutil.h"
 
+/* Most labelled series the sampler exports (topics x groups + components); more are not exported. */
+#define SAMPLER_MAX_SERIES 512
+
 struct sampler {
     sampler_opts o;
     pthread_t thread;
@@ -28,6 +31,10 @@ struct sampler {
     kview_snap *prev;           /* the previous Kafka snapshot, for rates (sampler thread only) */
     prom_counter *samples, *kafka_errors, *db_errors;
     prom_histogram *duration;
+    prom_gauge *flink_running;
+    /* gauges with a label set seen in a sample (topics, groups, components), created once each */
+    struct series { char *name, *labels; prom_gauge *g; } series[SAMPLER_MAX_SERIES];
+    int nseries;
 };
 
 /* The gauges of the services' /metrics the overview sums as "in flight". */
@@ -38,6 +45,60 @@ static const struct { const char *key, *metric; } inflight_metrics[] = {
     { "llm_jobs_pending", "qaflow_llm_jobs_pending" },
 };
 #define N_INFLIGHT (sizeof inflight_metrics / sizeof inflight_metrics[0])
+
+/* Sets the gauge name{labels} (created on first use; sampler thread only). */
+static void series_set(sampler *s, const char *name, const char *help, const char *labels, double v)
+{
+    for (int i = 0; i < s->nseries; i++) {
+        if (strcmp(s->series[i].name, name) == 0 && strcmp(s->series[i].labels, labels) == 0) {
+            prom_gauge_set(s->series[i].g, v);
+            return;
+        }
+    }
+    if (s->nseries == SAMPLER_MAX_SERIES) return;
+    struct series *e = &s->series[s->nseries];
+    if (!(e->name = strdup(name)) || !(e->labels = strdup(labels)) ||
+        !(e->g = prom_gauge_create(s->o.prom, name, help, labels))) {
+        free(e->name);
+        free(e->labels);
+        return;
+    }
+    s->nseries++;
+    prom_gauge_set(e->g, v);
+}
+
+/* The sample as Prometheus gauges: per topic its end offset, per group and topic the lag, per
+ * component up (1) or not (0), and whether the Flink job runs. Label values are Kafka and
+ * component names ([A-Za-z0-9._-]): nothing to escape. */
+static void export_gauges(sampler *s, const kview_snap *snap, const json_t *comps, const char *flink_state)
+{
+    char labels[600];
+    for (int i = 0; snap && i < snap->ntopics; i++) {
+        const kview_topic *t = &snap->topics[i];
+        long long end = 0;
+        for (int p = 0; p < t->nparts; p++)
+            if (t->parts[p].high > 0) end += t->parts[p].high;
+        snprintf(labels, sizeof labels, "topic=\"%s\"", t->name);
+        series_set(s, "qaflow_console_topic_end_offset", "sum of the topic's high watermarks (messages ever written)",
+                   labels, (double)end);
+        for (int g = 0; g < snap->ngroups; g++) {
+            long long c, lag;
+            if (cjson_group_on_topic(&snap->groups[g], t, &c, &lag) == 0) continue;
+            snprintf(labels, sizeof labels, "topic=\"%s\",group=\"%s\"", t->name, snap->groups[g].group);
+            series_set(s, "qaflow_console_consumer_lag", "messages of the topic the group has not committed yet", labels,
+                       (double)lag);
+        }
+    }
+    const json_t *c;
+    size_t i;
+    json_array_foreach(comps, i, c) {
+        snprintf(labels, sizeof labels, "component=\"%s\"", json_string_value(json_object_get(c, "name")));
+        const char *st = json_string_value(json_object_get(c, "status"));
+        series_set(s, "qaflow_console_component_up", "1 when the component answers (its /health is 200)", labels,
+                   st && strcmp(st, "up") == 0);
+    }
+    prom_gauge_set(s->flink_running, flink_state && strcmp(flink_state, "RUNNING") == 0);
+}
 
 /* One service: {"name","status","url","detail"}; adds its in-flight gauges to sums. */
 static json_t *probe_target(const sampler *s, const sampler_target *t, double *sums)
@@ -91,6 +152,7 @@ static json_t *build_overview(sampler *s, kview_snap *snap, const char *kafka_er
     json_array_append_new(comps, json_pack("{s:s,s:s,s:s,s:s}", "name", "flink", "status",
                                            fs && strcmp(fs, "UNREACHABLE") != 0 ? "up" : "down", "url",
                                            s->o.flink_url, "detail", fs ? fs : ""));
+    export_gauges(s, snap, comps, fs);
     json_t *inflight = json_object();
     for (size_t i = 0; i < N_INFLIGHT; i++) json_object_set_new(inflight, inflight_metrics[i].key, json_real(sums[i]));
     json_object_set_new(inflight, "outbox_backlog", questions ? json_integer(outbox_backlog) : json_null());
@@ -194,6 +256,8 @@ sampler *sampler_create(const sampler_opts *o, char *err, size_t errlen)
                                           "samples that could not read a source", "source=\"kafka\"");
     s->db_errors = prom_counter_create(o->prom, "qaflow_console_sample_errors_total",
                                        "samples that could not read a source", "source=\"postgres\"");
+    s->flink_running = prom_gauge_create(o->prom, "qaflow_console_flink_job_running",
+                                         "1 when Flink's REST API reports the ScoreJob RUNNING", NULL);
     s->duration = prom_histogram_create(o->prom, "qaflow_console_sample_duration_seconds", "time to take one sample",
                                         NULL, prom_latency_buckets, prom_latency_nbuckets);
     sample_once(s);
@@ -217,6 +281,10 @@ void sampler_destroy(sampler *s)
         pthread_join(s->thread, NULL);
     }
     kview_snap_destroy(s->prev);
+    for (int i = 0; i < s->nseries; i++) {
+        free(s->series[i].name);
+        free(s->series[i].labels);
+    }
     free(s->overview);
     free(s->topics);
     pthread_cond_destroy(&s->cv);

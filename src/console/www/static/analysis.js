@@ -36,9 +36,13 @@
     if (!x.length) { div.appendChild(el('p', { class: 'muted' }, 'no data in this period')); return; }
     if (!window.uPlot) { div.appendChild(el('p', { class: 'muted' }, 'chart library missing (run ./qaflow setup)')); return; }
     const bars = window.uPlot.paths.bars ? window.uPlot.paths.bars({ size: [0.8 / series.length, 60] }) : undefined;
+    // bars and single points get half a step of room on each side (one step: the smallest x gap, else opts.step)
+    let step = (opts && opts.step) || 1;
+    for (let i = 1; i < x.length; i++) step = Math.min(step, x[i] - x[i - 1]);
+    const padded = series.some((s) => s.bars) || x.length === 1;
     const u = new window.uPlot({
       width: width(id), height: 240,
-      scales: { x: { time: !!(opts && opts.time) } },
+      scales: { x: { time: !!(opts && opts.time), range: padded ? (self, min, max) => [min - step / 2, max + step / 2] : undefined } },
       axes: [{ label: opts && opts.xlabel }, { label: opts && opts.ylabel }],
       series: [{ label: opts && opts.xlabel }].concat(series.map((s) => ({
         label: s.label, stroke: s.color, fill: s.bars ? s.color + '99' : s.color + '22', width: 1.5,
@@ -63,15 +67,15 @@
     const h = a.score_histogram || {};
     const mids = (h.bins || []).map((b) => (b.low + b.high) / 2);
     plot('chart-hist', mids, [{ label: 'first attempt', values: h.first || [], color: '#f79009', bars: true },
-      { label: 'final attempt', values: h.final || [], color: '#2e6be6', bars: true }], { xlabel: 'BERTScore', ylabel: 'questions' });
+      { label: 'final attempt', values: h.final || [], color: '#2e6be6', bars: true }], { xlabel: 'BERTScore', step: 0.05, ylabel: 'questions' });
     const tp = a.throughput || [];
     plot('chart-throughput', tp.map((r) => Date.parse(r.minute) / 1000), [
       { label: 'completed', values: tp.map((r) => r.completed), color: '#12b76a' },
-      { label: 'failed', values: tp.map((r) => r.failed), color: '#f04438' }], { time: true, ylabel: 'per minute' });
+      { label: 'failed', values: tp.map((r) => r.failed), color: '#f04438' }], { time: true, step: 60, ylabel: 'per minute' });
     const rg = a.regeneration_per_hour || [];
     plot('chart-regen', rg.map((r) => Date.parse(r.hour) / 1000), [
       { label: 'regenerated %', values: rg.map((r) => (r.rate === null ? null : 100 * r.rate)), color: '#7a5af8', bars: true }],
-    { time: true, ylabel: '% of completed' });
+    { time: true, step: 3600, ylabel: '% of completed' });
     const at = a.attempts || [];
     plot('chart-attempts', at.map((r) => r.processing_attempts), [
       { label: 'questions', values: at.map((r) => r.questions), color: '#2e6be6', bars: true }], { xlabel: 'attempts', ylabel: 'questions' });
