@@ -58,6 +58,25 @@ int cjson_group_on_topic(const kview_group *g, const kview_topic *t, long long *
     return n;
 }
 
+long long cjson_topic_lag(const kview_snap *s, const kview_topic *t, const kview_group **which)
+{
+    long long best = -1;
+    *which = NULL;
+    for (int pass = 0; pass < 2 && !*which; pass++) {
+        for (int g = 0; g < s->ngroups; g++) {
+            long long c, l;
+            const kview_group *kg = &s->groups[g];
+            if (cjson_group_on_topic(kg, t, &c, &l) == 0) continue;
+            /* pass 0: the largest lag among active groups; pass 1 (none active): the smallest */
+            if (pass == 0 ? kg->active && l > best : best < 0 || l < best) {
+                best = l;
+                *which = kg;
+            }
+        }
+    }
+    return *which ? best : 0;
+}
+
 /* {"group","state","lag","partitions":[{"partition","committed","lag"}]} of g on t. */
 static json_t *group_json(const kview_group *g, const kview_topic *t)
 {
@@ -74,8 +93,8 @@ static json_t *group_json(const kview_group *g, const kview_topic *t)
                                                    (json_int_t)lag));
         }
     }
-    return json_pack("{s:s,s:s,s:I,s:o}", "group", g->group, "state", g->state, "lag", (json_int_t)total,
-                     "partitions", parts);
+    return json_pack("{s:s,s:s,s:b,s:I,s:o}", "group", g->group, "state", g->state, "active", g->active, "lag",
+                     (json_int_t)total, "partitions", parts);
 }
 
 json_t *cjson_topics(const kview_snap *s)
@@ -136,13 +155,11 @@ json_t *cjson_topic_rates(const kview_snap *prev, const kview_snap *cur)
     for (int i = 0; i < cur->ntopics; i++) {
         const kview_topic *t = &cur->topics[i];
         const kview_topic *pt = secs > 0 ? kview_snap_topic(prev, t->name) : NULL;
-        long long messages = 0, lag = 0;
+        long long messages = 0;
         for (int p = 0; p < t->nparts; p++)
             if (t->parts[p].high > t->parts[p].low && t->parts[p].low >= 0) messages += t->parts[p].high - t->parts[p].low;
-        for (int g = 0; g < cur->ngroups; g++) {
-            long long c, l;
-            if (cjson_group_on_topic(&cur->groups[g], t, &c, &l) > 0 && l > lag) lag = l;
-        }
+        const kview_group *lg = NULL;
+        long long lag = cjson_topic_lag(cur, t, &lg);
         json_t *o = json_pack("{s:s}", "topic", t->name);
         if (pt) {
             long long d = topic_high_sum(t) - topic_high_sum(pt);
@@ -153,7 +170,8 @@ json_t *cjson_topic_rates(const kview_snap *prev, const kview_snap *cur)
             json_object_set_new(o, "out_per_s", json_null());
         }
         json_object_set_new(o, "messages", json_integer(messages));
-        json_object_set_new(o, "lag", json_integer(lag));
+        json_object_set_new(o, "lag", lg ? json_integer(lag) : json_null());
+        json_object_set_new(o, "lag_group", lg ? json_string(lg->group) : json_null());
         json_array_append_new(arr, o);
     }
     return arr;

@@ -28,6 +28,7 @@ typedef struct kview_offset {
 typedef struct kview_group {
     char *group;
     char *state;                /* "Stable", "Empty", ... */
+    int active;                 /* set by the sampler: has members, or its offsets moved lately */
     int noffs;
     kview_offset *offs;         /* committed offsets (>= 0 only) */
 } kview_group;

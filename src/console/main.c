@@ -41,6 +41,8 @@ static const config_entry console_config[] = {
     { "prometheus-url", "QAFLOW_CONSOLE_PROMETHEUS_URL", NULL, CONFIG_STRING, "http://127.0.0.1:9090", 0, 0, "Prometheus (linked from the pages)" },
     { "service", "QAFLOW_CONSOLE_SERVICES", "-S", CONFIG_LIST, NULL, 0, 0, "name=URL of a service with /health and /metrics (repeatable; env: comma-separated)" },
     { "interval-ms", "QAFLOW_CONSOLE_INTERVAL_MS", NULL, CONFIG_INT, "2000", 200, 600000, "sampling period of the overview (and of live updates)" },
+    { "rate-window-ms", "QAFLOW_CONSOLE_RATE_WINDOW_MS", NULL, CONFIG_INT, "10000", 0, 3600000, "messages/s are averaged over at least this long (consumers commit every few seconds)" },
+    { "group-active-s", "QAFLOW_CONSOLE_GROUP_ACTIVE_S", NULL, CONFIG_INT, "600", 0, 604800, "a consumer group without members counts as active this long after its offsets last moved" },
     { "http-timeout-ms", "QAFLOW_CONSOLE_HTTP_TIMEOUT_MS", NULL, CONFIG_INT, "1000", 50, 60000, "bound of each request to a service or Flink" },
     { "log-level", "QAFLOW_LOG_LEVEL", NULL, CONFIG_STRING, "info", 0, 0, "debug, info, warn or error" },
 };
@@ -109,6 +111,8 @@ static int console_start(service *s, void *app)
                         .flink_url = config_get_string(cfg, "flink-url"),
                         .prometheus_url = config_get_string(cfg, "prometheus-url"),
                         .interval_ms = (int)config_get_int(cfg, "interval-ms"), .http_timeout_ms = http_timeout,
+                        .rate_window_ms = (int)config_get_int(cfg, "rate-window-ms"),
+                        .group_active_ms = (int)config_get_int(cfg, "group-active-s") * 1000,
                         .prom = service_prom(s) };
     if (!(a->sampler = sampler_create(&so, err, sizeof err))) {
         log_error("sampler: %s", err);

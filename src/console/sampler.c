@@ -17,6 +17,9 @@
 
 /* Most labelled series the sampler exports (topics x groups + components); more are not exported. */
 #define SAMPLER_MAX_SERIES 512
+/* Most earlier snapshots kept for rates, and most groups whose last move is remembered. */
+#define SAMPLER_HISTORY 64
+#define SAMPLER_MAX_GROUPS 256
 
 struct sampler {
     sampler_opts o;
@@ -28,7 +31,12 @@ struct sampler {
     uint64_t version;
     char *overview, *topics;    /* the latest documents */
     int kafka_ok, db_ok;
-    kview_snap *prev;           /* the previous Kafka snapshot, for rates (sampler thread only) */
+    /* earlier Kafka snapshots, oldest first, for the rates over rate_window_ms (sampler thread only) */
+    kview_snap *hist[SAMPLER_HISTORY];
+    int nhist;
+    /* when each group's committed offsets last moved (monotonic ms), for kview_group.active */
+    struct moved { char *group; long long sum; int64_t at_ms; } moved[SAMPLER_MAX_GROUPS];
+    int nmoved;
     prom_counter *samples, *kafka_errors, *db_errors;
     prom_histogram *duration;
     prom_gauge *flink_running;
@@ -136,7 +144,55 @@ static json_t *probe_target(const sampler *s, const sampler_target *t, double *s
     return o;
 }
 
-/* Builds one overview document; takes ownership of snap (kept as prev for the next rates). */
+/* Marks each group of snap active when it has members (state Stable or rebalancing) or its
+ * committed offsets moved within group_active_ms. */
+static void mark_active(sampler *s, kview_snap *snap)
+{
+    int64_t now = snap->at_ms;
+    for (int g = 0; g < snap->ngroups; g++) {
+        kview_group *kg = &snap->groups[g];
+        long long sum = 0;
+        for (int i = 0; i < kg->noffs; i++) sum += kg->offs[i].committed;
+        struct moved *m = NULL;
+        for (int i = 0; i < s->nmoved && !m; i++)
+            if (strcmp(s->moved[i].group, kg->group) == 0) m = &s->moved[i];
+        if (!m && s->nmoved < SAMPLER_MAX_GROUPS && (s->moved[s->nmoved].group = strdup(kg->group))) {
+            m = &s->moved[s->nmoved++];
+            m->sum = sum;
+            m->at_ms = -1;   /* never seen moving */
+        }
+        if (m && sum != m->sum) {
+            m->sum = sum;
+            m->at_ms = now;
+        }
+        kg->active = strcmp(kg->state, "Empty") != 0 && strcmp(kg->state, "Dead") != 0 ? 1
+                     : m && m->at_ms >= 0 && now - m->at_ms <= s->o.group_active_ms;
+    }
+}
+
+/* The snapshot to compute rates against: the newest one at least rate_window_ms older than cur,
+ * else the oldest kept (NULL when none). */
+static const kview_snap *rate_base(const sampler *s, const kview_snap *cur)
+{
+    const kview_snap *base = s->nhist ? s->hist[0] : NULL;
+    for (int i = 0; i < s->nhist; i++)
+        if (cur->at_ms - s->hist[i]->at_ms >= s->o.rate_window_ms) base = s->hist[i];
+    return base;
+}
+
+/* Keeps snap for later rates; drops those no longer needed (older than the base of the next rates). */
+static void remember(sampler *s, kview_snap *snap)
+{
+    int drop = 0;
+    while (drop + 1 < s->nhist && snap->at_ms - s->hist[drop + 1]->at_ms >= s->o.rate_window_ms) drop++;
+    if (s->nhist - drop == SAMPLER_HISTORY) drop++;
+    for (int i = 0; i < drop; i++) kview_snap_destroy(s->hist[i]);
+    memmove(s->hist, s->hist + drop, (size_t)(s->nhist - drop) * sizeof s->hist[0]);
+    s->nhist -= drop;
+    s->hist[s->nhist++] = snap;
+}
+
+/* Builds one overview document; takes ownership of snap (kept for later rates). */
 static json_t *build_overview(sampler *s, kview_snap *snap, const char *kafka_err, json_t *questions,
                               long long outbox_backlog, const char *db_err)
 {
@@ -156,17 +212,15 @@ static json_t *build_overview(sampler *s, kview_snap *snap, const char *kafka_er
     json_t *inflight = json_object();
     for (size_t i = 0; i < N_INFLIGHT; i++) json_object_set_new(inflight, inflight_metrics[i].key, json_real(sums[i]));
     json_object_set_new(inflight, "outbox_backlog", questions ? json_integer(outbox_backlog) : json_null());
-    json_t *topics = snap ? cjson_topic_rates(s->prev, snap) : json_array();
+    if (snap) mark_active(s, snap);
+    json_t *topics = snap ? cjson_topic_rates(rate_base(s, snap), snap) : json_array();
     char iso[TIMEUTIL_ISO_LEN];
     timeutil_now_iso(iso, sizeof iso);
     json_t *o = json_pack("{s:o,s:o,s:o,s:o,s:o,s:s,s:i,s:{s:s,s:s}}", "components", comps, "topics", topics,
                           "questions", questions ? questions : json_pack("{s:n,s:n,s:n}", "pending", "completed", "failed"),
                           "flink", flink, "in_flight", inflight, "at", iso, "interval_ms", s->o.interval_ms, "links",
                           "flink_ui", s->o.flink_url, "prometheus", s->o.prometheus_url);
-    if (snap) {
-        kview_snap_destroy(s->prev);
-        s->prev = snap;
-    }
+    if (snap) remember(s, snap);
     return o;
 }
 
@@ -280,7 +334,8 @@ void sampler_destroy(sampler *s)
         pthread_mutex_unlock(&s->mu);
         pthread_join(s->thread, NULL);
     }
-    kview_snap_destroy(s->prev);
+    for (int i = 0; i < s->nhist; i++) kview_snap_destroy(s->hist[i]);
+    for (int i = 0; i < s->nmoved; i++) free(s->moved[i].group);
     for (int i = 0; i < s->nseries; i++) {
         free(s->series[i].name);
         free(s->series[i].labels);

@@ -24,6 +24,8 @@ typedef struct sampler_opts {
     const char *flink_url;      /* Flink REST (and Web UI) */
     const char *prometheus_url; /* link only */
     int interval_ms;
+    int rate_window_ms;         /* messages/s are averaged over (at least) this long */
+    int group_active_ms;        /* a group without members counts as active this long after its offsets moved */
     int http_timeout_ms;
     prom_registry *prom;
 } sampler_opts;

@@ -15,25 +15,33 @@ struct www {
 
 #define WWW_MAX_FILE (8u << 20)
 
-static const struct { const char *prefix; int exact; const char *file; } pages[] = {
-    { "/", 1, "index.html" },
-    { "/topics", 1, "topics.html" },
-    { "/topics/", 0, "topic.html" },
-    { "/questions", 1, "questions.html" },
-    { "/questions/", 0, "question.html" },
-    { "/analysis", 1, "analysis.html" },
-    { "/ask", 1, "ask.html" },
+/* Every page: its URL (exact, or a prefix followed by one path segment), its fragment in pages/,
+ * its title and the navigation entry it belongs to. Each is shell.html with these filled in. */
+static const struct page { const char *prefix; int exact; const char *file, *title, *nav; } pages[] = {
+    { "/", 1, "pages/overview.html", "Overview", "/" },
+    { "/topics", 1, "pages/topics.html", "Topics", "/topics" },
+    { "/topics/", 0, "pages/topic.html", "Topic", "/topics" },
+    { "/questions", 1, "pages/questions.html", "Questions", "/questions" },
+    { "/questions/", 0, "pages/question.html", "Question", "/questions" },
+    { "/analysis", 1, "pages/analysis.html", "Analysis", "/analysis" },
+    { "/ask", 1, "pages/ask.html", "Ask", "/ask" },
 };
 
-const char *www_page_for(const char *path)
+static const struct page *page_for(const char *path)
 {
     for (size_t i = 0; i < sizeof pages / sizeof pages[0]; i++) {
         size_t n = strlen(pages[i].prefix);
         if (pages[i].exact ? strcmp(path, pages[i].prefix) == 0
                            : strncmp(path, pages[i].prefix, n) == 0 && path[n] && !strchr(path + n, '/'))
-            return pages[i].file;
+            return &pages[i];
     }
     return NULL;
+}
+
+const char *www_page_for(const char *path)
+{
+    const struct page *p = page_for(path);
+    return p ? p->file : NULL;
 }
 
 int www_safe_name(const char *name)
@@ -76,6 +84,14 @@ static char *read_file(const char *path, size_t *len)
     return buf;
 }
 
+/* The headers of every file the console serves. */
+static void www_headers(http_response *resp)
+{
+    http_response_header(resp, "Cache-Control", "no-cache");
+    http_response_header(resp, "X-Content-Type-Options", "nosniff");
+    http_response_header(resp, "Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'");
+}
+
 /* Answers base/name, or 404. */
 static void serve(const char *base, const char *name, http_response *resp)
 {
@@ -92,15 +108,13 @@ static void serve(const char *base, const char *name, http_response *resp)
         return;
     }
     http_response_take(resp, 200, www_content_type(name), body, len);
-    http_response_header(resp, "Cache-Control", "no-cache");
-    http_response_header(resp, "X-Content-Type-Options", "nosniff");
-    http_response_header(resp, "Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'");
+    www_headers(resp);
 }
 
 www *www_create(const char *dir, const char *vendor, char *err, size_t errlen)
 {
     char path[4096];
-    snprintf(path, sizeof path, "%s/index.html", dir);
+    snprintf(path, sizeof path, "%s/shell.html", dir);
     FILE *f = fopen(path, "rb");
     if (!f) {
         snprintf(err, errlen, "%s: %s (set --www)", path, strerror(errno));
@@ -127,12 +141,52 @@ void www_destroy(www *w)
     free(w);
 }
 
+char *www_fill(const char *shell, const char *const *marks, const char *const *values, size_t n)
+{
+    size_t len = strlen(shell) + 1;
+    for (size_t i = 0; i < n; i++) len += strlen(values[i]);
+    char *out = malloc(len), *w = out;
+    if (!out) return NULL;
+    for (const char *r = shell; *r;) {
+        size_t i;
+        for (i = 0; i < n; i++)
+            if (strncmp(r, marks[i], strlen(marks[i])) == 0) break;
+        if (i < n) {
+            w = stpcpy(w, values[i]);
+            r += strlen(marks[i]);
+        } else {
+            *w++ = *r++;
+        }
+    }
+    *w = '\0';
+    return out;
+}
+
 void www_page(void *opaque, const http_request *req, http_response *resp)
 {
     const www *w = opaque;
-    const char *file = www_page_for(req->path);
-    if (!file) http_response_error(resp, 404, "no such page: %s", req->path);
-    else serve(w->dir, file, resp);
+    const struct page *p = page_for(req->path);
+    if (!p) {
+        http_response_error(resp, 404, "no such page: %s", req->path);
+        return;
+    }
+    char path[4096];
+    size_t len;
+    snprintf(path, sizeof path, "%s/shell.html", w->dir);
+    char *shell = read_file(path, &len);
+    snprintf(path, sizeof path, "%s/%s", w->dir, p->file);
+    char *frag = read_file(path, &len);
+    static const char *const marks[] = { "<!--title-->", "<!--nav-->", "<!--page-->" };
+    const char *values[] = { p->title, p->nav, frag };
+    char *html = shell && frag ? www_fill(shell, marks, values, 3) : NULL;
+    free(shell);
+    free(frag);
+    if (!html) {
+        http_response_error(resp, 500, "cannot read the page %s", p->file);
+        return;
+    }
+    http_response_take(resp, 200, "text/html; charset=utf-8", html, strlen(html));
+    www_headers(resp);
 }
 
 void www_static(void *opaque, const http_request *req, http_response *resp)

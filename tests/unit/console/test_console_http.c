@@ -71,12 +71,16 @@ int main(void)
     get(port, "/", &r);
     CHECK_INT(r.status, 200);
     CHECK(strstr(r.body, "/static/overview.js") != NULL);
+    CHECK(strstr(r.body, "<title>qaflow · Overview</title>") != NULL);
+    CHECK(strstr(r.body, "<body data-nav=\"/\">") != NULL);
+    CHECK(strstr(r.body, "<!--") == NULL);   /* every mark filled */
     CHECK(strncmp(r.content_type, "text/html", 9) == 0);
     probe_reply_free(&r);
 
     get(port, "/questions/q_1", &r);
     CHECK_INT(r.status, 200);
     CHECK(strstr(r.body, "/static/question.js") != NULL);
+    CHECK(strstr(r.body, "data-nav=\"/questions\"") != NULL);
     probe_reply_free(&r);
 
     get(port, "/static/common.js", &r);

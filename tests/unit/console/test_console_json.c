@@ -86,6 +86,30 @@ static void test_rates(void)
     kview_snap_destroy(b);
 }
 
+/* The overview's topic lag: the largest among active groups, else the smallest. */
+static void test_topic_lag(void)
+{
+    kview_snap *s = make_snap(1000, 10, 4);   /* qaflow-llm-workers: lag 21 */
+    kview_group *stale = &s->groups[1];       /* "other" now also on questions-pending, lag 30 */
+    free(stale->offs[0].topic);
+    free(stale->offs);
+    stale->noffs = 3;
+    stale->offs = calloc(3, sizeof(kview_offset));
+    for (int p = 0; p < 3; p++) stale->offs[p] = (kview_offset){ strdup("questions-pending"), p, 1 };
+    const kview_group *g;
+    CHECK_INT(cjson_topic_lag(s, &s->topics[0], &g), 21);   /* none active: the smallest */
+    CHECK_STR(g->group, "qaflow-llm-workers");
+    stale->active = 1;
+    CHECK_INT(cjson_topic_lag(s, &s->topics[0], &g), 30);   /* the active one, though it lags more */
+    CHECK_STR(g->group, "other");
+    s->groups[0].active = 1;
+    CHECK_INT(cjson_topic_lag(s, &s->topics[0], &g), 30);   /* the largest among active ones */
+    json_t *r = cjson_topic_rates(NULL, s);
+    CHECK_STR(json_string_value(json_object_get(json_array_get(r, 0), "lag_group")), "other");
+    json_decref(r);
+    kview_snap_destroy(s);
+}
+
 static void test_bytes(void)
 {
     json_t *s = cjson_bytes("<script>alert(1)</script>", 25);
@@ -175,16 +199,21 @@ static void test_frames_and_prom(void)
 
 static void test_www_rules(void)
 {
-    CHECK_STR(www_page_for("/"), "index.html");
-    CHECK_STR(www_page_for("/topics"), "topics.html");
-    CHECK_STR(www_page_for("/topics/questions-pending"), "topic.html");
-    CHECK_STR(www_page_for("/questions/q_1"), "question.html");
+    CHECK_STR(www_page_for("/"), "pages/overview.html");
+    CHECK_STR(www_page_for("/topics"), "pages/topics.html");
+    CHECK_STR(www_page_for("/topics/questions-pending"), "pages/topic.html");
+    CHECK_STR(www_page_for("/questions/q_1"), "pages/question.html");
     CHECK(www_page_for("/topics/a/b") == NULL);
     CHECK(www_page_for("/nope") == NULL);
     CHECK(www_safe_name("static/common.js"));
     CHECK(!www_safe_name("static/../../etc/passwd"));
     CHECK(!www_safe_name("/etc/passwd"));
     CHECK(!www_safe_name("static/a b.js"));
+    static const char *const marks[] = { "<!--a-->", "<!--b-->" };
+    const char *values[] = { "<!--b-->A", "B" };
+    char *f = www_fill("x<!--a-->y<!--b-->z<!--b-->", marks, values, 2);
+    CHECK_STR(f, "x<!--b-->AyBzB");   /* a value is not filled in again */
+    free(f);
     CHECK_STR(www_content_type("x.js"), "text/javascript; charset=utf-8");
     CHECK_STR(www_content_type("x.bin"), "application/octet-stream");
 }
@@ -193,6 +222,7 @@ int main(void)
 {
     test_topics();
     test_rates();
+    test_topic_lag();
     test_bytes();
     test_flink();
     test_args();

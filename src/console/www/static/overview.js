@@ -34,7 +34,8 @@
     return el('div', { class: 'node topic', 'data-topic': t.topic },
       el('div', { class: 'name' }, el('a', { href: '/topics/' + encodeURIComponent(t.topic) }, t.topic)),
       el('div', { class: 'stat' }, 'in ', el('b', {}, num(t.in_per_s, 1)), '/s · out ', el('b', {}, num(t.out_per_s, 1)), '/s'),
-      el('div', { class: 'stat' }, 'lag ', el('b', {}, num(t.lag)), ' · ', num(t.messages), ' msgs'));
+      el('div', { class: 'stat', title: t.lag_group ? 'consumer group ' + t.lag_group : 'no consumer group yet' },
+        'lag ', el('b', {}, num(t.lag)), ' · ', num(t.messages), ' msgs'));
   }
 
   function drawFlow(ov) {
@@ -75,10 +76,11 @@
 
   function drawTables(ov) {
     const tb = clear(qf.$('topics').tBodies[0]);
+    // lag: the active consumer group's (largest among active ones), else the one that stopped last
     for (const t of ov.topics || []) {
       tb.appendChild(el('tr', {}, el('td', {}, el('a', { href: '/topics/' + encodeURIComponent(t.topic) }, t.topic)),
         el('td', { class: 'n' }, num(t.in_per_s, 2)), el('td', { class: 'n' }, num(t.out_per_s, 2)),
-        el('td', { class: 'n' }, num(t.messages)), el('td', { class: 'n' }, num(t.lag))));
+        el('td', { class: 'n' }, num(t.messages)), el('td', { class: 'n' }, num(t.lag)), el('td', { class: 'muted' }, t.lag_group || '–')));
     }
     const cb = clear(qf.$('components').tBodies[0]);
     for (const c of ov.components || []) {
