@@ -79,7 +79,7 @@ async function main() {
   await open('/topics/questions-pending?key=' + encodeURIComponent(qid), 'topic.png');
   check((await page.$$('#messages tbody tr')).length >= 1, 'the question\'s message found by key');
   await open('/analysis', null);
-  for (const id of ['chart-hist', 'chart-throughput', 'chart-attempts']) {
+  for (const id of ['chart-hist', 'chart-throughput', 'chart-latency', 'chart-attempts']) {
     const pts = Number(await page.getAttribute('#' + id, 'data-points'));
     check(pts > 0 && (await page.$(`#${id} canvas`)) !== null, `${id} draws ${pts} data point(s)`);
   }

@@ -35,18 +35,24 @@
     div.dataset.points = String(points);
     if (!x.length) { div.appendChild(el('p', { class: 'muted' }, 'no data in this period')); return; }
     if (!window.uPlot) { div.appendChild(el('p', { class: 'muted' }, 'chart library missing (run ./qaflow setup)')); return; }
-    const bars = window.uPlot.paths.bars ? window.uPlot.paths.bars({ size: [0.8 / series.length, 60] }) : undefined;
+    // one bar series: centred on its x; two: side by side (left, right)
+    const nbars = series.filter((s) => s.bars).length;
+    const barPath = (i) => window.uPlot.paths.bars({ size: [nbars > 1 ? 0.4 : 0.8, 60], align: nbars > 1 ? (i === 0 ? -1 : 1) : 0 });
     // bars and single points get half a step of room on each side (one step: the smallest x gap, else opts.step)
     let step = (opts && opts.step) || 1;
     for (let i = 1; i < x.length; i++) step = Math.min(step, x[i] - x[i - 1]);
-    const padded = series.some((s) => s.bars) || x.length === 1;
+    const padded = series.some((s) => s.bars) || x.length === 1 || !!(opts && opts.pad);
     const u = new window.uPlot({
       width: width(id), height: 240,
-      scales: { x: { time: !!(opts && opts.time), range: padded ? (self, min, max) => [min - step / 2, max + step / 2] : undefined } },
-      axes: [{ label: opts && opts.xlabel }, { label: opts && opts.ylabel }],
-      series: [{ label: opts && opts.xlabel }].concat(series.map((s) => ({
-        label: s.label, stroke: s.color, fill: s.bars ? s.color + '99' : s.color + '22', width: 1.5,
-        paths: s.bars ? bars : undefined, points: { show: !s.bars },
+      scales: { x: { time: !!(opts && opts.time), range: padded ? () => [x[0] - step / 2, x[x.length - 1] + step / 2] : undefined },
+        y: opts && opts.log ? { distr: 3 } : {} },
+      axes: [opts && opts.names ? { label: opts.xlabel, splits: () => opts.names.map((n, i) => i), values: (self, ticks) => ticks.map((t) => opts.names[t] || '') }
+        : opts && opts.discrete ? { label: opts.xlabel, splits: () => x, values: (self, ticks) => ticks.map(String) }
+          : { label: opts && opts.xlabel },
+        { label: opts && opts.ylabel }],
+      series: [{ label: opts && opts.xlabel }].concat(series.map((s, i) => ({
+        label: s.label, stroke: s.color, fill: s.bars ? s.color + '99' : (s.fill === false ? undefined : s.color + '22'), width: 1.5,
+        paths: s.bars ? barPath(i) : undefined, points: { show: !s.bars, size: 7 },
       }))),
     }, [x].concat(series.map((s) => s.values)), div);
     charts[id] = u;
@@ -72,13 +78,21 @@
     plot('chart-throughput', tp.map((r) => Date.parse(r.minute) / 1000), [
       { label: 'completed', values: tp.map((r) => r.completed), color: '#12b76a' },
       { label: 'failed', values: tp.map((r) => r.failed), color: '#f04438' }], { time: true, step: 60, ylabel: 'per minute' });
+    // the stages as categories 0..n-1 on a log scale (end to end is 100x the LLM stage); no samples: no bar
+    const lat = (a.latency || []).filter((r) => r.samples > 0);
+    const pos = (v) => (v === null || v === undefined || Number(v) <= 0 ? null : Number(v));
+    plot('chart-latency', lat.map((r, i) => i), [
+      { label: 'p50 ms', values: lat.map((r) => pos(r.p50)), color: '#12b76a', fill: false },
+      { label: 'p95 ms', values: lat.map((r) => pos(r.p95)), color: '#f79009', fill: false },
+      { label: 'p99 ms', values: lat.map((r) => pos(r.p99)), color: '#f04438', fill: false }],
+    { names: lat.map((r) => r.stage.replace('end_to_end_', 'e2e ')), log: true, ylabel: 'ms (log)', pad: true });
     const rg = a.regeneration_per_hour || [];
     plot('chart-regen', rg.map((r) => Date.parse(r.hour) / 1000), [
       { label: 'regenerated %', values: rg.map((r) => (r.rate === null ? null : 100 * r.rate)), color: '#7a5af8', bars: true }],
     { time: true, step: 3600, ylabel: '% of completed' });
     const at = a.attempts || [];
     plot('chart-attempts', at.map((r) => r.processing_attempts), [
-      { label: 'questions', values: at.map((r) => r.questions), color: '#2e6be6', bars: true }], { xlabel: 'attempts', ylabel: 'questions' });
+      { label: 'questions', values: at.map((r) => r.questions), color: '#2e6be6', bars: true }], { xlabel: 'attempts', ylabel: 'questions', discrete: true });
     const lt = clear(qf.$('latency').tBodies[0]);
     for (const r of a.latency || []) {
       lt.appendChild(el('tr', {}, el('td', {}, r.stage), el('td', { class: 'n' }, num(r.samples)),
