@@ -36,7 +36,7 @@ char *cdb_dsn_bounded(const char *dsn, int timeout_ms)
     return rc < 0 ? NULL : out;
 }
 
-cdb *cdb_create(const char *dsn, int conns, int timeout_ms, char *err, size_t errlen)
+cdb *cdb_create(const char *dsn, int conns, int timeout_ms, int wait_s, char *err, size_t errlen)
 {
     cdb *d = calloc(1, sizeof *d);
     char *bounded = cdb_dsn_bounded(dsn, timeout_ms);
@@ -53,7 +53,7 @@ cdb *cdb_create(const char *dsn, int conns, int timeout_ms, char *err, size_t er
     d->timeout_ms = timeout_ms;
     d->n = conns;
     for (int i = 0; i < conns; i++) {
-        if (!(d->conns[i] = pg_conn_create(bounded, 1, 0, err, errlen))) {
+        if (!(d->conns[i] = pg_conn_create(bounded, wait_s > 0 ? wait_s : 1, 1000, err, errlen))) {
             free(bounded);
             cdb_destroy(d);
             return NULL;

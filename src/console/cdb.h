@@ -8,8 +8,9 @@
 typedef struct cdb cdb;
 
 /* A pool of conns connections; every statement is bounded by timeout_ms (statement_timeout) and
- * every connect by connect_timeout; a request waits at most timeout_ms for a free connection. */
-cdb *cdb_create(const char *dsn, int conns, int timeout_ms, char *err, size_t errlen);
+ * every connect by connect_timeout; a request waits at most timeout_ms for a free connection.
+ * At start each connection is tried for up to wait_s seconds (PostgreSQL may still be starting). */
+cdb *cdb_create(const char *dsn, int conns, int timeout_ms, int wait_s, char *err, size_t errlen);
 void cdb_destroy(cdb *d);
 
 /* {"pending","completed","failed"} and the outbox rows not yet sent. 0 or -1 with err. */

@@ -35,6 +35,7 @@ static const config_entry console_config[] = {
     { "max-messages", "QAFLOW_CONSOLE_MAX_MESSAGES", NULL, CONFIG_INT, "500", 1, 100000, "largest limit of /api/topics/<t>/messages" },
     { "pg-dsn", "QAFLOW_PG_DSN", NULL, CONFIG_STRING, "postgresql://qaflow:qaflow@127.0.0.1:5432/qaflow", 0, 0, "PostgreSQL connection string" },
     { "db-pool", "QAFLOW_CONSOLE_DB_POOL", NULL, CONFIG_INT, "4", 1, 64, "PostgreSQL connections (one is the sampler's)" },
+    { "db-wait", "QAFLOW_CONSOLE_DB_WAIT", NULL, CONFIG_INT, "30", 1, 3600, "seconds to wait for PostgreSQL at startup" },
     { "pg-timeout-ms", "QAFLOW_CONSOLE_PG_TIMEOUT_MS", NULL, CONFIG_INT, "5000", 100, 600000, "statement_timeout, connect and pool wait bound" },
     { "storage-url", "QAFLOW_CONSOLE_STORAGE_URL", NULL, CONFIG_STRING, "http://127.0.0.1:5001", 0, 0, "the storage API (the Ask page posts to its /query)" },
     { "flink-url", "QAFLOW_CONSOLE_FLINK_URL", NULL, CONFIG_STRING, "http://127.0.0.1:8081", 0, 0, "Flink REST API and Web UI" },
@@ -101,8 +102,8 @@ static int console_start(service *s, void *app)
         return 2;
     }
     int pg_timeout = (int)config_get_int(cfg, "pg-timeout-ms");
-    if (!(a->db = cdb_create(config_get_string(cfg, "pg-dsn"), (int)config_get_int(cfg, "db-pool"), pg_timeout, err,
-                             sizeof err))) {
+    if (!(a->db = cdb_create(config_get_string(cfg, "pg-dsn"), (int)config_get_int(cfg, "db-pool"), pg_timeout,
+                             (int)config_get_int(cfg, "db-wait"), err, sizeof err))) {
         log_error("cannot connect to PostgreSQL: %s", err);
         return 1;
     }
