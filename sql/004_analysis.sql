@@ -160,35 +160,43 @@ RETURNS TABLE (processing_attempts integer, questions bigint) LANGUAGE sql STABL
     GROUP BY c.processing_attempts ORDER BY c.processing_attempts
 $$;
 
--- 7. Transport retries: per error type and retry number n (error_retries), the delay the seed's formula
--- gives (overload 2^n s; quota 60 s unless the LLM sent Retry-After, which llm_errors does not keep),
--- the delay qaflow-retry applied, and the delay observed: from the error to the next LLM call of that
--- attempt (the next error's time, else the attempt's llm_started_at); NULL when there was none (dead letter).
+-- 7. Transport retries, one row per overload/quota error of the period: the delay the seed's formula gives
+-- (overload 2^n s, n = error_retries, the transport retries already made for that attempt; quota 60 s
+-- unless the LLM sent Retry-After, which llm_errors does not keep), the delay qaflow-retry applied (NULL:
+-- dead-lettered), and the delay observed: from the error to the next LLM call of that attempt (the next
+-- error's time, else the attempt's llm_started_at; NULL when there was none).
+CREATE FUNCTION analysis_retry_events(since timestamptz, until timestamptz)
+RETURNS TABLE (question_id text, error_type text, http_status integer, retry_count integer,
+               error_retries integer, occurred_at timestamptz, formula_ms bigint, applied_ms bigint,
+               observed_ms bigint)
+LANGUAGE sql STABLE AS $$
+    SELECT e.question_id, e.error_type, e.http_status, e.retry_count, e.error_retries, e.occurred_at,
+           CASE e.error_type WHEN 'overload' THEN (1000 * 2 ^ e.error_retries)::bigint ELSE 60000 END,
+           e.delay_applied_ms,
+           round(extract(epoch FROM COALESCE(
+               (SELECT min(n.occurred_at) FROM llm_errors n
+                WHERE n.question_id = e.question_id AND n.retry_count = e.retry_count
+                  AND n.error_retries = e.error_retries + 1),
+               (SELECT a.llm_started_at FROM attempts a
+                WHERE a.question_id = e.question_id AND a.attempt_no = e.retry_count + 1))
+               - e.occurred_at) * 1000)::bigint
+    FROM llm_errors e
+    WHERE e.error_type IN ('overload', 'quota') AND analysis_in_period(e.occurred_at, since, until)
+$$;
+
+-- The same per error type and retry number n.
 CREATE FUNCTION analysis_retry_delays(since timestamptz, until timestamptz)
 RETURNS TABLE (error_type text, error_retries integer, samples bigint, formula_ms bigint,
                applied_avg_ms bigint, observed_samples bigint, observed_p50_ms numeric,
                observed_avg_ms numeric, observed_max_ms bigint)
 LANGUAGE sql STABLE AS $$
-    WITH e AS (
-        SELECT e.error_type, e.error_retries, e.delay_applied_ms,
-               extract(epoch FROM COALESCE(
-                   (SELECT min(n.occurred_at) FROM llm_errors n
-                    WHERE n.question_id = e.question_id AND n.retry_count = e.retry_count
-                      AND n.error_retries = e.error_retries + 1),
-                   (SELECT a.llm_started_at FROM attempts a
-                    WHERE a.question_id = e.question_id AND a.attempt_no = e.retry_count + 1))
-                   - e.occurred_at) * 1000 AS observed
-        FROM llm_errors e
-        WHERE e.error_type IN ('overload', 'quota') AND analysis_in_period(e.occurred_at, since, until)
-    )
-    SELECT error_type, error_retries, count(*),
-           CASE error_type WHEN 'overload' THEN (1000 * 2 ^ error_retries)::bigint ELSE 60000 END,
-           round(avg(delay_applied_ms))::bigint,
-           count(observed),
-           round((percentile_cont(0.5) WITHIN GROUP (ORDER BY observed))::numeric, 1),
-           round(avg(observed)::numeric, 1),
-           round(max(observed))::bigint
-    FROM e GROUP BY error_type, error_retries ORDER BY error_type, error_retries
+    SELECT r.error_type, r.error_retries, count(*), min(r.formula_ms), round(avg(r.applied_ms))::bigint,
+           count(r.observed_ms),
+           round((percentile_cont(0.5) WITHIN GROUP (ORDER BY r.observed_ms))::numeric, 1),
+           round(avg(r.observed_ms)::numeric, 1),
+           max(r.observed_ms)
+    FROM analysis_retry_events(since, until) r
+    GROUP BY r.error_type, r.error_retries ORDER BY r.error_type, r.error_retries
 $$;
 
 -- 8. One row: the seed's headline figures for the period.
