@@ -1,6 +1,6 @@
 // browser_test.js -- the console's pages in headless chromium (playwright-core): no JavaScript error on any page, the
 // charts draw real data, the Ask form takes a question to completed with its attempts in the journey, HTML in a
-// question renders as text. Screenshots go to $CONSOLE_SHOTS. Environment: CONSOLE_URL, CONSOLE_RUN, CONSOLE_SHOTS.
+// question renders as text, the Overview falls back to polling without Server-Sent Events. Screenshots go to $CONSOLE_SHOTS. Environment: CONSOLE_URL, CONSOLE_RUN, CONSOLE_SHOTS.
 'use strict';
 const path = require('path');
 const { chromium } = require('playwright-core');
@@ -86,6 +86,17 @@ async function main() {
   check((await page.$$('#latency tbody tr')).length >= 5, 'latency percentiles per stage');
   await page.screenshot({ path: path.join(SHOTS, 'analysis.png'), fullPage: true });
   check(errors.length === 0, `no JavaScript error anywhere ${errors.join('; ')}`);
+
+  log('without Server-Sent Events the Overview falls back to polling');
+  const page2 = await ctx.newPage();
+  const jsErrors = [];
+  page2.on('pageerror', (e) => jsErrors.push(e.message));
+  await page2.route('**/api/events', (route) => route.abort());
+  await page2.goto(URL + '/');
+  await page2.waitForFunction(() => document.getElementById('live').textContent === 'polling' &&
+    document.body.dataset.ready === '1', null, { timeout: 60000 });
+  check((await page2.$$('#flow .node.topic')).length === 7, 'the Overview draws from polling');
+  check(jsErrors.length === 0, `no JavaScript error while polling ${jsErrors.join('; ')}`);
   await browser.close();
 }
 
