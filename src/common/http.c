@@ -122,6 +122,20 @@ void http_response_take(http_response *resp, int status, const char *content_typ
     resp->content_type = content_type;
 }
 
+void http_response_stream(http_response *resp, int status, const char *content_type,
+                          ssize_t (*stream)(void *, uint64_t, char *, size_t), void (*stream_free)(void *),
+                          void *opaque)
+{
+    free(resp->body);
+    resp->body = NULL;
+    resp->body_len = 0;
+    resp->status = status;
+    resp->content_type = content_type;
+    resp->stream = stream;
+    resp->stream_free = stream_free;
+    resp->stream_opaque = opaque;
+}
+
 void http_response_text(http_response *resp, int status, const char *content_type, const char *text)
 {
     char *copy = strdup(text ? text : "");
@@ -251,15 +265,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (resp.drop) {
         free(resp.body);
+        if (resp.stream && resp.stream_free) resp.stream_free(resp.stream_opaque);
         if (s->log_requests) log_debug("http %s %s dropped", method, url);
         return MHD_NO;          /* libmicrohttpd closes the connection without an answer */
     }
-    struct MHD_Response *r = MHD_create_response_from_buffer(resp.body_len, resp.body ? resp.body : (void *)"",
-                                                             resp.body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
-    if (!r) {
+    struct MHD_Response *r;
+    if (resp.stream) {
         free(resp.body);
-        return MHD_NO;
+        r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, resp.stream, resp.stream_opaque,
+                                              resp.stream_free);
+        if (!r && resp.stream_free) resp.stream_free(resp.stream_opaque);
+    } else {
+        r = MHD_create_response_from_buffer(resp.body_len, resp.body ? resp.body : (void *)"",
+                                            resp.body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+        if (!r) free(resp.body);
     }
+    if (!r) return MHD_NO;
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
                             resp.content_type ? resp.content_type : "application/json");
     for (int i = 0; i < resp.nheaders; i++)
