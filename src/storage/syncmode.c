@@ -295,7 +295,7 @@ json_t *syncmode_attempts_json(const syncmode *s, const char *qid, const syncmod
     for (int i = 0; arr && i < o->n; i++)
         json_array_append_new(arr, json_pack("{s:i,s:f,s:f,s:f}", "retry_count", i, "bert_score", o->a[i].score,
                                              "llm_ms", o->a[i].llm_ms, "score_ms", o->a[i].score_ms));
-    return json_pack("{s:s,s:s,s:s,s:f,s:i,s:I,s:o}", "status", "completed", "question_id", qid, "model",
+    return json_pack("{s:s,s:s,s:s,s:s,s:f,s:i,s:I,s:o}", "status", "completed", "source", "sync", "question_id", qid, "model",
                      s->llm.model, "threshold", s->o.threshold, "max_regenerations", s->o.max_regenerations,
                      "total_processing_time_ms", (json_int_t)o->total_ms, "attempts", arr ? arr : json_null());
 }

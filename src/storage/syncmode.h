@@ -76,7 +76,7 @@ void syncmode_outcome_free(syncmode_outcome *o);
 int syncmode_persist(const syncmode *s, pg_conn *c, const char *qid, const char *text, const char *reference,
                      const syncmode_outcome *o, char *err, size_t errlen);
 
-/* The calibration answer: {"status":"completed","question_id",...,"attempts":[{"retry_count",
+/* The calibration answer: {"status":"completed","source":"sync","question_id",...,"attempts":[{"retry_count",
  * "bert_score","llm_ms","score_ms"}...]}. New reference or NULL. */
 json_t *syncmode_attempts_json(const syncmode *s, const char *qid, const syncmode_outcome *o);
 

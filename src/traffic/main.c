@@ -41,6 +41,9 @@ static const config_entry traffic_settings[] = {
      "0: every record)"},
     {"mode", "QAFLOW_TRAFFIC_MODE", NULL, CONFIG_STRING, "async", 0, 0,
      "async (POST /query then poll /status) or sync (POST /query?mode=sync: the 200 is the answer)"},
+    {"attempts-all", "QAFLOW_TRAFFIC_ATTEMPTS_ALL", NULL, CONFIG_BOOL, "false", 0, 0,
+     "with --mode sync: POST /query?mode=sync&attempts=all (every attempt made and scored, nothing stored; "
+     "--results lists the scores): the threshold calibration"},
     {"late-ms", "QAFLOW_TRAFFIC_LATE_MS", NULL, CONFIG_INT, "10", 0, 3600000,
      "a send leaving more than this after its scheduled time counts as late"},
     {"progress", "QAFLOW_TRAFFIC_PROGRESS", NULL, CONFIG_STRING, "auto", 0, 0,
@@ -164,6 +167,7 @@ int main(int argc, char **argv) {
         .count = count,
         .order = order,
         .sync = strcmp(mode, "sync") == 0,
+        .all_attempts = config_get_bool(c, "attempts-all"),
         .late_ms = (long)config_get_int(c, "late-ms"),
         .series = series,
         .progress = &progress,

@@ -133,6 +133,12 @@ int traffic_answer_parse(const char *body, size_t len, traffic_answer *a) {
         if (a->attempts == 0 && !isnan(att)) a->attempts = (long)att;
         if (json_is_true(json_object_get(o, "accepted_below_threshold"))) a->below_threshold = 1;
     }
+    json_t *arr = json_object_get(root, "attempts"), *it;
+    size_t i;
+    json_array_foreach(arr, i, it) {
+        if (a->n_attempt_scores == (int)(sizeof a->attempt_scores / sizeof *a->attempt_scores)) break;
+        a->attempt_scores[a->n_attempt_scores++] = traffic_json_num(it, "bert_score");
+    }
     json_decref(root);
     return 0;
 }
@@ -156,6 +162,12 @@ static void traffic_write_result(traffic_run *r, const tq *t, const char *outcom
         if (a->source[0]) json_object_set_new(o, "source", json_string(a->source));
         if (a->reason[0]) json_object_set_new(o, "reason", json_string(a->reason));
         if (a->below_threshold) json_object_set_new(o, "accepted_below_threshold", json_true());
+        if (a->n_attempt_scores > 0) {
+            json_t *sc = json_array();
+            for (int k = 0; sc && k < a->n_attempt_scores; k++)
+                json_array_append_new(sc, isnan(a->attempt_scores[k]) ? json_null() : json_real(a->attempt_scores[k]));
+            json_object_set_new(o, "attempt_scores", sc);
+        }
     }
     char *line = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(10));
     if (line) {
@@ -185,7 +197,8 @@ static int traffic_start(traffic_run *r, tq *t, int is_post, int64_t now_us) {
         json_decref(b);
         q->hdrs = curl_slist_append(NULL, "Content-Type: application/json");
         if (!q->body || !q->hdrs) goto fail;
-        snprintf(url, sizeof(url), "%s/query%s", r->base, r->o->sync ? "?mode=sync" : "");
+        snprintf(url, sizeof(url), "%s/query%s", r->base,
+                 !r->o->sync ? "" : r->o->all_attempts ? "?mode=sync&attempts=all" : "?mode=sync");
         curl_easy_setopt(q->h, CURLOPT_POSTFIELDS, q->body);
         curl_easy_setopt(q->h, CURLOPT_POSTFIELDSIZE, (long)strlen(q->body));
         curl_easy_setopt(q->h, CURLOPT_HTTPHEADER, q->hdrs);

@@ -17,6 +17,7 @@ typedef struct traffic_client_opts {
     long count;               /* questions to send */
     const long *order;        /* question index of each send (count entries); NULL: i % loaded */
     int sync;                 /* POST /query?mode=sync: the 200 is the final answer, nothing to poll */
+    int all_attempts;         /* with sync: &attempts=all (threshold calibration: every attempt's score) */
     long late_ms;             /* a send leaving later than this after its scheduled time counts as late */
     double rate;              /* per second; <= 0: as fast as concurrency allows */
     traffic_dist dist;
@@ -49,6 +50,8 @@ typedef struct traffic_answer {
     double bert_score, first_score;
     long attempts;
     int below_threshold;
+    double attempt_scores[16]; /* "attempts":[{"bert_score":..}...] of a calibration answer */
+    int n_attempt_scores;
 } traffic_answer;
 int traffic_answer_parse(const char *body, size_t len, traffic_answer *a);
 
