@@ -85,8 +85,9 @@ exp_run() {
   local name="$1" out="$2"; shift 2
   local rc=0
   exp_cpu_start "$out/$name.cpu"
-  "$(exp_traffic_bin)" --json --timeseries "$out/$name.csv" --results "$out/$name.results.jsonl" \
-    --log-level warn "$@" >"$out/$name.json" || rc=$?
+  # from the project's root: qaflow-traffic's default dataset path is relative
+  (cd "$QAFLOW_ROOT" && "$(exp_traffic_bin)" --json --timeseries "$out/$name.csv" --results "$out/$name.results.jsonl" \
+    --log-level warn "$@" >"$out/$name.json") || rc=$?
   exp_cpu_stop
   ((rc == 0)) || qf_die "experiment: qaflow-traffic failed in run $name (exit $rc)"
 }
@@ -139,6 +140,7 @@ exp_sync_vs_async() {
     shift 2
   done
   [[ "$llm" =~ ^(stub|llama|chaos)$ ]] || qf_die "experiment: --llm must be stub, llama or chaos"
+  out="$(realpath -m "$out")"
   local count
   count="$(awk -v r="$rate" -v s="$seconds" 'BEGIN{n=int(r*s+0.5); print (n<1?1:n)}')"
   # The pool a Tarea 1 server would have: as many LLM calls at once as the asynchronous workers make.
@@ -166,7 +168,7 @@ exp_sync_vs_async() {
       qf_info "experiment: $phase, $mode"
       exp_run "$phase-$mode" "$raw" --url "$([[ $mode == sync ]] && exp_storage_url || storage_url)" \
         --mode "$mode" --tag "$tag-$phase-$mode" --count "$count" --rate "$rate" --distribution poisson \
-        --seed "$seed" --concurrency 512 --poll-interval-ms 200 --timeout 900 --http-timeout-ms 900000
+        --seed "$seed" --concurrency 512 --poll-interval-ms 200 --timeout 900 --http-timeout-ms 600000
     done
     [[ "$llm" == llama ]] || exp_stub_faults '{"rate_503":0,"rate_429":0,"rate_402":0,"hang_rate":0}'
   done
@@ -194,6 +196,7 @@ exp_cache() {
     esac
     shift 2
   done
+  out="$(realpath -m "$out")"
   local raw="$out/cache" tag seed port
   mkdir -p "$raw"
   tag="exp-cache-$(date -u +%Y%m%dT%H%M%S)"
@@ -209,7 +212,7 @@ exp_cache() {
   local url; url="$(exp_storage_url)"
   qf_info "experiment cache: answering $questions questions once (sync mode) so every later request is served at once"
   exp_run warmup "$raw" --url "$url" --mode sync --count "$questions" --tag "$tag" --rate 0 --concurrency 4 \
-    --timeout 900 --http-timeout-ms 900000
+    --timeout 900 --http-timeout-ms 600000
   local done_n; done_n="$(jq -r .completed "$raw/warmup.json")"
   ((done_n == questions)) || qf_die "experiment: only $done_n of $questions questions were answered (see $raw/warmup.json)"
   # The size of one cached result: fill an unlimited, empty Redis with all of them.
@@ -257,6 +260,8 @@ exp_threshold() {
     shift 2
   done
   [[ -z "$dataset" || -r "$dataset" ]] || qf_die "experiment threshold: cannot read $dataset"
+  [[ -z "$dataset" ]] || dataset="$(realpath "$dataset")"
+  out="$(realpath -m "$out")"
   local raw="$out/threshold"
   mkdir -p "$raw"
   if [[ "$llm" == auto ]]; then
@@ -272,7 +277,7 @@ exp_threshold() {
   [[ -n "$dataset" ]] && ds=(--dataset "$dataset")
   exp_run calibration "$raw" --url "$(exp_storage_url)" --mode sync --attempts-all "${ds[@]}" --shuffle \
     --seed "$(date +%s)" --count "$questions" --rate 0 --concurrency "$workers" --timeout 86400 \
-    --http-timeout-ms 3600000
+    --http-timeout-ms 600000
   qf_stop storage-exp 30 >&2
   # The ScoreJob's routing replayed per threshold: bench/flink/threshold.sql over these scores only
   # (a temporary "attempts" table shadows the real one in this psql session).

@@ -112,7 +112,7 @@ def sync_vs_async(a):
             [label, "success rate", fmt(y["success"] * 100 if y["success"] is not None else None, " %", 1),
              fmt(x["success"] * 100 if x["success"] is not None else None, " %", 1),
              change(y["success"], x["success"], "pp")],
-            [label, "questions lost (503 pool full / failed / timed out)",
+            [label, "not answered (503 pool full / failed / timed out)",
              f'{y["lost"]} ({y["rejected"]} / {y["failed"]} / {y["timed_out"]})',
              f'{x["lost"]} ({x["rejected"]} / {x["failed"]} / {x["timed_out"]})', ""],
             [label, "CPU utilisation of the machine, mean (max)", f'{fmt(y["cpu"], " %")} ({fmt(y["cpumax"], " %")})',
@@ -168,12 +168,13 @@ def cache(a):
         f"Zipf(s = {zipf_s}) by qaflow-traffic, served by qaflow-storage's cache-aside path (in-process cache off) "
         "over a Redis whose maxmemory holds the given share of all cached results.",
         "Hit rate = requests served from Redis / requests served (the rest from PostgreSQL, then cached). "
-        "Top-k bound: the share of requests a cache that always held the k most asked questions would serve.",
+        "Top-k: the share of requests a cache that always held the k most asked questions would serve (k from "
+        "the mean size of a cached result; Redis's own overhead makes the number of keys it really holds vary).",
         machine_line(),
     ]
     write_table(a.out, "cache", "Redis allkeys-lru against allkeys-lfu under Zipf traffic", notes,
                 ["cache holds", "results (k)", "maxmemory (bytes)", "LRU hit rate", "LFU hit rate",
-                 "top-k bound", "LRU evictions", "LFU evictions"], rows)
+                 "top-k", "LRU evictions", "LFU evictions"], rows)
     dat = os.path.join(a.raw, "cache.dat")
     with open(dat, "w") as f:
         for d in data:
@@ -186,7 +187,7 @@ set key bottom right
 set grid
 plot '{dat}' using 1:2 with linespoints title 'allkeys-lru', \
      '' using 1:3 with linespoints title 'allkeys-lfu', \
-     '' using 1:4 with lines dashtype 2 title 'top-k bound'""")
+     '' using 1:4 with lines dashtype 2 title 'top-k (static, most asked)'""")
 
 
 def threshold(a):
@@ -219,6 +220,8 @@ def threshold(a):
             row[0] = f"**{row[0]}**"
     rule = (f"Recommended threshold: the smallest one whose mean final score reaches {a.gain_share * 100:.0f} % of "
             f"the gain that {cap1} attempts can buy (best of {cap1} = {best:.3f}, first = {first:.3f}): {rec:.2f}")
+    if best <= first:
+        rule += " (regeneration buys nothing on this data: every threshold reaches the whole gain, the lowest is cheapest)"
     notes = [
         f"Measured by `./qaflow experiment threshold`: {len(full)} questions of {a.dataset}, each answered "
         f"{cap1} times by the LLM (POST /query?mode=sync&attempts=all: the worker's prompt and per-attempt seeds, "
