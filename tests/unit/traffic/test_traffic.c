@@ -146,6 +146,14 @@ static void test_answer_parse(void) {
     CHECK(strcmp(a.source, "cache") == 0);
     CHECK(a.attempts == 3 && a.below_threshold == 1);
     CHECK(fabs(a.bert_score - 0.81) < 1e-12 && fabs(a.first_score - 0.5) < 1e-12);
+    CHECK_INT(a.n_attempt_scores, 0);
+    /* the sync mode's calibration answer lists every attempt's score */
+    const char *cal = "{\"status\":\"completed\",\"source\":\"sync\",\"question_id\":\"q_ef\",\"attempts\":["
+                      "{\"retry_count\":0,\"bert_score\":0.25},{\"retry_count\":1,\"bert_score\":0.5},{\"retry_count\":2}]}";
+    CHECK(traffic_answer_parse(cal, strlen(cal), &a) == 0);
+    CHECK_STR(a.source, "sync");
+    CHECK_INT(a.n_attempt_scores, 3);
+    CHECK(a.attempt_scores[0] == 0.25 && a.attempt_scores[1] == 0.5 && isnan(a.attempt_scores[2]));
     const char *flat = "{\"status\":\"failed\",\"question_id\":\"q_cd\",\"failed_reason\":\"llm: 400\"}";
     CHECK(traffic_answer_parse(flat, strlen(flat), &a) == 0);
     CHECK(strcmp(a.status, "failed") == 0 && strcmp(a.question_id, "q_cd") == 0);
