@@ -1,5 +1,6 @@
 # tests/integration/experiments/lib.sh: helpers of the sync-mode and experiment tests (real scorer, LLM stub, storage).
-# Ports: QAFLOW_TEST_PORT_BASE + 600..649 (scorer +600, LLM stub +601, storage +602, second storage +603).
+# The scorer, the stub and the storage listen on ports the system picks (port 0, read back from their
+# "listening" log line): a fixed port inside the ephemeral range can be held by someone's outgoing connection.
 
 ex_die() { printf 'not ok - %s\n' "$*"; exit 1; }
 PASS=0
@@ -18,10 +19,9 @@ ex_init() {
   done
   : "${QAFLOW_ROOT:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)}"
   export QAFLOW_ROOT
-  local base="$QAFLOW_TEST_PORT_BASE"
-  export QAFLOW_VAR="$QAFLOW_ROOT/var/test-$base/experiments-$name"
+  cd "$QAFLOW_ROOT" # the scorer's default baseline path is relative to the project
+  export QAFLOW_VAR="$QAFLOW_ROOT/var/test-$QAFLOW_TEST_PORT_BASE/experiments-$name"
   rm -rf "$QAFLOW_VAR"; mkdir -p "$QAFLOW_VAR"
-  EX_SCORER_PORT=$((base + 600)) EX_STUB_PORT=$((base + 601)) EX_STORAGE_PORT=$((base + 602))
   EX_RUN="ex-$name-$$-$(date +%s)"
   # shellcheck source=/dev/null
   for f in "$QAFLOW_ROOT"/infra/lib/common.sh "$QAFLOW_ROOT"/infra/lib/config.sh; do source "$f"; done
@@ -48,23 +48,36 @@ ex_bin() {
   printf '%s' "$b"
 }
 
-# ex_start NAME URL CMD...: spawn and wait (bounded) for URL/health.
+# ex_listening NAME: the port in NAME's "listening ... port=N" or "listening on ADDR:N" log line.
+ex_listening() {
+  grep -m1 -E ' listening ' "$(qf_logfile "$1")" 2>/dev/null | grep -oE '(port=|:)[0-9]+' | tail -1 | tr -dc 0-9
+}
+
+# ex_start NAME CMD... (with --port 0): spawn, wait (bounded; at once if it exits) until it logs its port
+# and answers /health; the port is left in EX_PORT.
 ex_start() {
-  local name="$1" url="$2"; shift 2
+  local name="$1"; shift
   qf_spawn "$name" "$@" >/dev/null 2>&1
-  qf_wait_for "$name" 180 qf_http_ok "$url/health" >/dev/null 2>&1 || ex_die "$name did not become healthy at $url"
+  qf_wait_service "$name" "$name's port" 180 ex_listening "$name" >/dev/null 2>&1 ||
+    ex_die "$name did not start (see $(qf_logfile "$name"))"
+  EX_PORT="$(ex_listening "$name")"
+  [[ -n "$EX_PORT" ]] || ex_die "$name: no port in its log"
+  qf_wait_service "$name" "$name" 180 qf_http_ok "http://127.0.0.1:$EX_PORT/health" >/dev/null 2>&1 ||
+    ex_die "$name did not become healthy on port $EX_PORT"
 }
 
 # ex_stack [STORAGE ARGS...]: the real scorer, the LLM stub and a storage with sync mode in front of them.
 ex_stack() {
-  ex_start scorer "http://127.0.0.1:$EX_SCORER_PORT" "$(ex_bin qaflow-scorer)" --port "$EX_SCORER_PORT" \
-    --model-dir "$QAFLOW_MODEL_DIR"
-  ex_start llm-stub "http://127.0.0.1:$EX_STUB_PORT" "$(ex_bin qaflow-llm-stub)" --port "$EX_STUB_PORT"
-  ex_start storage "http://127.0.0.1:$EX_STORAGE_PORT" "$(ex_bin qaflow-storage)" --port "$EX_STORAGE_PORT" \
+  local scorer stub
+  ex_start scorer "$(ex_bin qaflow-scorer)" --port 0 --model-dir "$QAFLOW_MODEL_DIR"
+  scorer="$EX_PORT"
+  ex_start llm-stub "$(ex_bin qaflow-llm-stub)" --port 0
+  stub="$EX_PORT"
+  ex_start storage "$(ex_bin qaflow-storage)" --port 0 \
     --kafka "$QAFLOW_TEST_KAFKA" --pg-dsn "$QAFLOW_TEST_PG_DSN" --redis "$QAFLOW_TEST_REDIS" --group "$EX_RUN" \
-    --backend ollama --llm-url "http://127.0.0.1:$EX_STUB_PORT" --scorer-url "http://127.0.0.1:$EX_SCORER_PORT" "$@"
-  EX_URL="http://127.0.0.1:$EX_STORAGE_PORT"
-  EX_STUB="http://127.0.0.1:$EX_STUB_PORT"
+    --backend ollama --llm-url "http://127.0.0.1:$stub" --scorer-url "http://127.0.0.1:$scorer" "$@"
+  EX_URL="http://127.0.0.1:$EX_PORT"
+  EX_STUB="http://127.0.0.1:$stub"
 }
 
 # ex_script MATCH RESPONSES_JSON: the stub answers prompts containing MATCH with these responses.

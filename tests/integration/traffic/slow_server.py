@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """slow_server.py: a stand-in for qaflow-storage's POST /query that answers each request after a fixed delay.
 
-Usage: slow_server.py PORT DELAY_MS
+Usage: slow_server.py PORT_FILE DELAY_MS  (listens on a port the system picks and writes it into PORT_FILE)
 POST /query            -> 202 {"status":"pending","question_id":"q_<sha1 of the text>"}
 POST /query?mode=sync  -> 200 {"status":"completed","source":"sync",...,"result":{...}}
 Requests are served one at a time (a single-threaded server), so the delay is the service time.
@@ -9,6 +9,7 @@ Requests are served one at a time (a single-threaded server), so the delay is th
 import hashlib
 import http.server
 import json
+import os
 import sys
 import time
 
@@ -46,4 +47,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write(str(server.server_address[1]))
+os.replace(sys.argv[1] + ".tmp", sys.argv[1])
+server.serve_forever()
