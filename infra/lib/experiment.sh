@@ -292,7 +292,7 @@ exp_threshold() {
     printf '\\copy attempts FROM %s WITH (FORMAT csv)\n' "'$raw/scores.csv'"
     cat "$QAFLOW_ROOT/bench/flink/threshold.sql"
   } | cmd_psql -X -q --csv -v cap="$cap" -f - >"$raw/sweep.csv" || qf_die "experiment threshold: the replay failed"
-  exp_tables threshold --raw "$raw" --out "$out" --gain-share "$gain" --dataset "${dataset:-default}"
+  exp_tables threshold --raw "$raw" --out "$out" --gain-share "$gain"
   local t
   t="$(cat "$raw/recommended")"
   if ((apply)); then

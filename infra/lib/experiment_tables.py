@@ -199,6 +199,8 @@ def threshold(a):
             scores.setdefault(q, []).append(float(sc))
     if not sweep:
         raise SystemExit("threshold: no question has every attempt scored")
+    with open(os.path.join(a.raw, "calibration.json")) as f:
+        dataset = json.load(f)["dataset"]
     cap1 = max(len(v) for v in scores.values())
     full = [v for v in scores.values() if len(v) == cap1]
     best = sum(max(v) for v in full) / len(full)
@@ -223,7 +225,7 @@ def threshold(a):
     if best <= first:
         rule += " (regeneration buys nothing on this data: every threshold reaches the whole gain, the lowest is cheapest)"
     notes = [
-        f"Measured by `./qaflow experiment threshold`: {len(full)} questions of {a.dataset}, each answered "
+        f"Measured by `./qaflow experiment threshold`: {len(full)} questions of {dataset}, each answered "
         f"{cap1} times by the LLM (POST /query?mode=sync&attempts=all: the worker's prompt and per-attempt seeds, "
         "the question text exactly as a user sends it) and every answer scored by qaflow-scorer; the ScoreJob's "
         "routing replayed for each threshold by bench/flink/threshold.sql.",
@@ -245,6 +247,7 @@ set xlabel 'LLM calls per question'
 set ylabel 'mean final score - mean first score'
 set grid
 set key off
+set offsets 0.05, 0.3, graph 0.1, graph 0.02
 plot '{dat}' using 2:3 with linespoints pointtype 7, '' using 2:3:1 with labels offset 1.5,0.8 font ',8'""")
     print(rule)
 
@@ -262,7 +265,6 @@ def main():
     p.add_argument("--zipf-s", default="")
     p.add_argument("--sends", default="")
     p.add_argument("--gain-share", type=float, default=0.85)
-    p.add_argument("--dataset", default="")
     a = p.parse_args()
     {"sync-vs-async": sync_vs_async, "cache": cache, "threshold": threshold}[a.experiment](a)
 
