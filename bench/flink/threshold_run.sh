@@ -16,7 +16,7 @@ ft_scorer_start scorer "$FT_SCORER_PORT"
 qf_spawn llm "$LLAMA_BIN" --model "$GGUF" --alias gemma-3-270m --host 127.0.0.1 --port "$LLAMA_PORT" \
   --ctx-size 4096 --threads 2 --parallel 2
 qf_wait_for "llama-server" 180 qf_http_ok "http://127.0.0.1:$LLAMA_PORT/health" || ft_die "llama-server did not start"
-qf_spawn storage "$(ft_bin qaflow-storage)" --port "$FT_STORAGE_PORT" --kafka "$FT_K" \
+qf_spawn storage "$(ft_bin qaflow-storage)" --port "$FT_STORAGE_PORT" --brokers "$FT_K" \
   --pg-dsn "$QAFLOW_TEST_PG_DSN" --redis "$QAFLOW_TEST_REDIS" --group "qaflow-storage-$FT_RUN"
 qf_wait_for "storage" 60 qf_http_ok "http://127.0.0.1:$FT_STORAGE_PORT/health" || ft_die "storage did not start"
 qf_spawn llm-worker "$(ft_bin qaflow-llm-worker)" --brokers "$FT_K" --group "qaflow-llm-workers-$FT_RUN" \

@@ -1,37 +1,25 @@
 #!/usr/bin/env python3
 """bench.py -- answers/s and tokens/s of an OpenAI-compatible LLM server (llama-server) on qaflow's prompt.
 
-Sends questions from dataset/sample.csv to POST /v1/completions with the llm-worker's default few-shot
-prompt, `concurrency` requests at a time, and prints one JSON line with throughput and latency figures.
+Sends questions from dataset/sample.csv to POST /v1/completions with the prompt qaflow-llm-worker
+sends (asked from the worker itself: `qaflow-llm-worker --print-prompt QUESTION`), `concurrency` requests at a time, and prints one JSON line with throughput and latency figures.
 Standard library only.
 """
 import argparse
 import csv
 import json
 import statistics
+import subprocess
 import sys
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
-# The same few-shot completion prompt as src/llm/prompt.c's default template.
-PROMPT = (
-    "Answer each question with a short, factual answer of one or two sentences.\n"
-    "\n"
-    "Question: What is the capital of France?\n"
-    "Answer: Paris is the capital of France.\n"
-    "\n"
-    "Question: Why do we have seasons?\n"
-    "Answer: Seasons happen because the Earth's axis is tilted, so each hemisphere "
-    "gets more direct sunlight during part of the year.\n"
-    "\n"
-    "Question: How can I get better sleep?\n"
-    "Answer: Keep a regular schedule, avoid caffeine and screens before bed, and keep "
-    "your bedroom dark and quiet.\n"
-    "\n"
-    "Question: {question}\n"
-    "Answer:"
-)
+def worker_prompt(worker, question):
+    """The prompt qaflow-llm-worker sends for QUESTION (its --print-prompt, default template)."""
+    out = subprocess.run([worker, "--print-prompt", question], check=True, stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, timeout=30)
+    return out.stdout.decode("utf-8")
 
 
 def load_questions(path, n):
@@ -45,9 +33,9 @@ def load_questions(path, n):
     return out
 
 
-def ask(url, model, question, seed, max_tokens, timeout):
+def ask(url, model, prompt, seed, max_tokens, timeout):
     body = json.dumps({
-        "model": model, "prompt": PROMPT.replace("{question}", question),
+        "model": model, "prompt": prompt,
         "max_tokens": max_tokens, "temperature": 0.7, "seed": seed, "stop": ["\nQuestion:"],
     }).encode()
     req = urllib.request.Request(url + "/v1/completions", data=body,
@@ -78,6 +66,8 @@ def main():
     ap.add_argument("-n", type=int, default=20, help="questions to send")
     ap.add_argument("-c", "--concurrency", type=int, default=1)
     ap.add_argument("--max-tokens", type=int, default=128)
+    ap.add_argument("--worker", default="build/bin/qaflow-llm-worker",
+                    help="qaflow-llm-worker binary whose prompt is sent")
     ap.add_argument("--timeout", type=float, default=600)
     ap.add_argument("--show", type=int, default=2, help="answers to print on stderr")
     a = ap.parse_args()
@@ -85,11 +75,12 @@ def main():
     qs = load_questions(a.questions, a.n)
     if not qs:
         sys.exit("no questions in " + a.questions)
-    ask(a.url, a.model, "What is water?", 1, 8, a.timeout)  # warm-up, not measured
+    prompts = [worker_prompt(a.worker, q) for q in qs]
+    ask(a.url, a.model, worker_prompt(a.worker, "What is water?"), 1, 8, a.timeout)  # warm-up, not measured
     t0 = time.monotonic()
     with ThreadPoolExecutor(max_workers=a.concurrency) as ex:
-        res = list(ex.map(lambda iq: ask(a.url, a.model, iq[1], 1000 + iq[0], a.max_tokens, a.timeout),
-                          enumerate(qs)))
+        res = list(ex.map(lambda ip: ask(a.url, a.model, ip[1], 1000 + ip[0], a.max_tokens, a.timeout),
+                          enumerate(prompts)))
     wall = time.monotonic() - t0
     for q, r in list(zip(qs, res))[: a.show]:
         print(f"Q: {q}\nA: {r['answer']}\n", file=sys.stderr)

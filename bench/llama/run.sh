@@ -30,7 +30,8 @@ for c in $CONCURRENCY; do
   done
   echo "# llama-server --threads $THREADS --parallel $c, $N questions, max_tokens $MAXTOK" >&2
   python3 "$ROOT/bench/llama/bench.py" --url "http://127.0.0.1:$PORT" -n "$N" -c "$c" \
-    --max-tokens "$MAXTOK" --questions "$ROOT/dataset/sample.csv"
+    --max-tokens "$MAXTOK" --questions "$ROOT/dataset/sample.csv" \
+    --worker "${QAFLOW_BIN_DIR:-$ROOT/build/bin}/qaflow-llm-worker"
   kill "$pid"; wait "$pid" 2>/dev/null || true
 done
 echo "# machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load average now: $(cut -d' ' -f1-3 /proc/loadavg)" >&2

@@ -11,15 +11,16 @@ CONC=${2:-32}
 : "${QAFLOW_TEST_KAFKA:?eval \"\$(./qaflow test-stack env)\" first}"
 : "${LLM_WORKER_BIN:=$QAFLOW_BIN_DIR/qaflow-llm-worker}"
 : "${STUB_BIN:=$QAFLOW_BIN_DIR/qaflow-llm-stub}"
-: "${TOPICS_BIN:=$QAFLOW_BIN_DIR/llm-test-topics}"
+: "${TOPICS_BIN:=$QAFLOW_BIN_DIR/qaflow-kafka-topics}"
+TOPICS_FILE="$(cd "$(dirname "$0")/../.." && pwd)/infra/kafka/topics.txt"
 K=$QAFLOW_TEST_KAFKA
 D=$(mktemp -d /tmp/qaflow-llmbench.XXXXXX)
 P="llmbench-$$-"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true;
-            "$TOPICS_BIN" "$K" delete "$P" >/dev/null 2>&1 || true; rm -rf "$D"; }
+            "$TOPICS_BIN" --bootstrap "$K" --file "$TOPICS_FILE" --prefix "$P" --delete >/dev/null 2>&1 || true; rm -rf "$D"; }
 trap cleanup EXIT
-"$TOPICS_BIN" "$K" create "$P"
+"$TOPICS_BIN" --bootstrap "$K" --file "$TOPICS_FILE" --prefix "$P"
 
 "$STUB_BIN" --port 0 --request-log 1000 >"$D/stub.log" 2>&1 & pids+=($!)
 for _ in $(seq 100); do port=$(sed -n 's/.*listening .*port=\([0-9]*\).*/\1/p' "$D/stub.log"); [[ -n $port ]] && break; sleep 0.1; done

@@ -19,7 +19,7 @@ HTTP_THREADS="${HTTP_THREADS:-64}"; PORT="${PORT:-$((QAFLOW_TEST_PORT_BASE + 140
 url="http://127.0.0.1:$PORT"
 log="$(mktemp /tmp/qaflow-bench-storage.XXXXXX.log)"
 
-"$bin" --port "$PORT" --kafka "$QAFLOW_TEST_KAFKA" --pg-dsn "$QAFLOW_TEST_PG_DSN" --redis "$QAFLOW_TEST_REDIS" \
+"$bin" --port "$PORT" --brokers "$QAFLOW_TEST_KAFKA" --pg-dsn "$QAFLOW_TEST_PG_DSN" --redis "$QAFLOW_TEST_REDIS" \
   --http-threads "$HTTP_THREADS" --db-pool "${DB_POOL:-64}" --redis-pool "${DB_POOL:-64}" --group "bench-$$" --log-level warn ${STORAGE_FLAGS:-} >"$log" 2>&1 &
 spid=$!
 trap 'kill $spid 2>/dev/null; wait $spid 2>/dev/null; rm -f "$log"' EXIT

@@ -92,7 +92,7 @@ flink_resource_params() {
 }
 
 # flink_cli ARGS...: Flink's command line client (what bin/flink runs) against this cluster, e.g.
-# flink_cli run -d flink/target/qaflow-scorejob-0.1.0.jar --kafka ... ; flink_cli list
+# flink_cli run -d flink/target/qaflow-scorejob-0.1.0.jar --brokers ... ; flink_cli list
 flink_cli() {
   local -a opts; read -r -a opts <<<"$(flink_java_opts)"
   FLINK_CONF_DIR="$(flink_dir)/conf" java "${opts[@]}" -Xmx256m -cp "$(flink_libs)/*" \
@@ -172,7 +172,7 @@ flink_submit() {
   up="$(curl -fsS --max-time 60 -X POST -F "jarfile=@$jar" "$(flink_url)/jars/upload")" \
     || qf_die "jar upload to Flink failed"
   id="$(jq -r '.filename' <<<"$up" | xargs basename)"
-  local -a args=(--kafka "$(qf_kafka_bootstrap)" --scorer "$(flink_scorer_urls)")
+  local -a args=(--brokers "$(qf_kafka_bootstrap)" --scorer "$(flink_scorer_urls)")
   local -a extra=()
   read -r -a extra <<<"${QAFLOW_FLINK_JOB_ARGS:-}"
   args+=("${extra[@]}" "$@")

@@ -1,4 +1,4 @@
-# infra/components/scorer.sh: runs qaflow-scorer (BERTScore over HTTP) for the ScoreJob. Owner: bertscore.
+# infra/components/scorer.sh: runs qaflow-scorer (BERTScore over HTTP) for the ScoreJob.
 #
 # Process "scorer": POST /score, /health, /metrics on QAFLOW_SCORER_PORT (5002); log in
 # $QAFLOW_VAR/log/scorer.log. Model from QAFLOW_MODEL_DIR (installed by the models component),

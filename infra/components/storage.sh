@@ -22,7 +22,7 @@ storage_start() {
     # POST /query?mode=sync asks the stack's LLM (llm.env of the llm component, when it ran before) and scorer.
     # shellcheck source=/dev/null
     [[ -f "$QAFLOW_VAR/run/llm.env" ]] && source "$QAFLOW_VAR/run/llm.env"
-    qf_spawn storage "$bin" --port "$QAFLOW_STORAGE_PORT" --kafka "$(qf_kafka_bootstrap)" \
+    qf_spawn storage "$bin" --port "$QAFLOW_STORAGE_PORT" --brokers "$(qf_kafka_bootstrap)" \
       --pg-dsn "$(qf_pg_dsn)" --redis "$(qf_redis_addr)" --scorer-url "http://127.0.0.1:${QAFLOW_SCORER_PORT:-5002}"
   fi
   if ! qf_wait_service storage "qaflow-storage /health" "$QAFLOW_START_TIMEOUT" storage_healthy; then

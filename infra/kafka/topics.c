@@ -1,4 +1,4 @@
-/* topics.c -- qaflow-kafka-topics: create the topics listed in a file (name partitions) in one Admin API call. */
+/* topics.c -- qaflow-kafka-topics: create (or delete) the topics listed in a file (name partitions) in one Admin API call. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -18,23 +18,30 @@ typedef struct topics_spec {
 typedef struct topics_config {
     const char *bootstrap; /* --bootstrap / QAFLOW_KAFKA_BOOTSTRAP */
     const char *file;      /* --file: lines "name partitions", '#' comments */
+    const char *prefix;    /* --prefix: prepended to every name (a test's private copy) */
+    int delete;            /* --delete: delete the topics instead */
     int timeout_ms;        /* --timeout-ms: admin request timeout */
 } topics_config;
 
 static void topics_usage(FILE *out)
 {
     fprintf(out,
-            "Usage: qaflow-kafka-topics --bootstrap HOST:PORT --file TOPICS.txt [--timeout-ms N]\n"
-            "Creates every topic of TOPICS.txt (lines: name partitions) that does not exist yet,\n"
-            "replication factor 1, in one CreateTopics request; prints one line per topic.\n"
-            "Exit 0 when every topic exists with its partition count, 1 otherwise.\n"
+            "Usage: qaflow-kafka-topics --bootstrap HOST:PORT --file TOPICS.txt [--prefix P] [--delete]\n"
+            "                           [--timeout-ms N]\n"
+            "Creates every topic of TOPICS.txt (lines: name partitions; infra/kafka/topics.txt is qaflow's\n"
+            "one topic list) that does not exist yet, replication factor 1, in one CreateTopics request;\n"
+            "prints one line per topic. Exit 0 when every topic exists with its partition count, 1 otherwise.\n"
+            "With --prefix, the names are P<name> (a test's private copy of the topics); with --delete,\n"
+            "those topics are deleted instead (exit 0 when none is left).\n"
             "  --bootstrap   broker address       (env QAFLOW_KAFKA_BOOTSTRAP)\n"
             "  --file        topic list           (env QAFLOW_KAFKA_TOPICS_FILE)\n"
+            "  --prefix      name prefix          (env QAFLOW_KAFKA_TOPICS_PREFIX, default none)\n"
+            "  --delete      delete, not create\n"
             "  --timeout-ms  request timeout, ms  (env QAFLOW_KAFKA_TOPICS_TIMEOUT_MS, default 30000)\n");
 }
 
-/* topics_read: parse FILE into SPECS; returns the count or -1 with ERR filled. */
-static int topics_read(const char *file, topics_spec *specs, int max, char *err, size_t errlen)
+/* topics_read: parse FILE into SPECS, each name after PREFIX; returns the count or -1 with ERR filled. */
+static int topics_read(const char *file, const char *prefix, topics_spec *specs, int max, char *err, size_t errlen)
 {
     FILE *f = fopen(file, "r");
     if (!f) {
@@ -60,7 +67,11 @@ static int topics_read(const char *file, topics_spec *specs, int max, char *err,
             fclose(f);
             return -1;
         }
-        snprintf(specs[n].name, sizeof specs[n].name, "%s", name);
+        if ((size_t)snprintf(specs[n].name, sizeof specs[n].name, "%s%s", prefix, name) >= sizeof specs[n].name) {
+            snprintf(err, errlen, "%s:%d: prefix + name longer than %d bytes", file, lineno, TOPICS_NAME_MAX - 1);
+            fclose(f);
+            return -1;
+        }
         specs[n].partitions = parts;
         n++;
     }
@@ -75,6 +86,37 @@ static int topics_existing(const rd_kafka_metadata_t *md, const char *name)
         if (strcmp(md->topics[i].topic, name) == 0 && md->topics[i].err == RD_KAFKA_RESP_ERR_NO_ERROR)
             return md->topics[i].partition_cnt;
     return 0;
+}
+
+/* topics_admin_wait: the answer to one admin request on Q (NULL after printing why). */
+static rd_kafka_event_t *topics_admin_wait(rd_kafka_queue_t *q, const char *what, int timeout_ms)
+{
+    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, timeout_ms + 5000);
+    if (!ev) {
+        fprintf(stderr, "error: no answer to %s within %d ms\n", what, timeout_ms + 5000);
+    } else if (rd_kafka_event_error(ev)) {
+        fprintf(stderr, "error: %s: %s\n", what, rd_kafka_event_error_string(ev));
+        rd_kafka_event_destroy(ev);
+        ev = NULL;
+    }
+    return ev;
+}
+
+/* topics_results: print each topic's result (ok for NO_ERROR and OK_ERR); returns the failures. */
+static int topics_results(const rd_kafka_topic_result_t **res, size_t rcnt, const char *done, rd_kafka_resp_err_t ok_err)
+{
+    int failures = 0;
+    for (size_t i = 0; i < rcnt; i++) {
+        rd_kafka_resp_err_t e = rd_kafka_topic_result_error(res[i]);
+        if (e == RD_KAFKA_RESP_ERR_NO_ERROR || e == ok_err) {
+            printf("%s %s\n", done, rd_kafka_topic_result_name(res[i]));
+        } else {
+            fprintf(stderr, "error: topic %s: %s\n", rd_kafka_topic_result_name(res[i]),
+                    rd_kafka_topic_result_error_string(res[i]));
+            failures++;
+        }
+    }
+    return failures;
 }
 
 /* topics_create: create SPECS[i] for each i with MISSING[i]; returns the number of failures. */
@@ -103,27 +145,14 @@ static int topics_create(rd_kafka_t *rk, const topics_spec *specs, const int *mi
     rd_kafka_AdminOptions_set_operation_timeout(opts, timeout_ms, err, sizeof err);
     rd_kafka_CreateTopics(rk, nt, (size_t)cnt, opts, q);
 
-    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, timeout_ms + 5000);
+    rd_kafka_event_t *ev = topics_admin_wait(q, "CreateTopics", timeout_ms);
     if (!ev) {
-        fprintf(stderr, "error: no answer to CreateTopics within %d ms\n", timeout_ms + 5000);
-        failures += cnt;
-    } else if (rd_kafka_event_error(ev)) {
-        fprintf(stderr, "error: CreateTopics: %s\n", rd_kafka_event_error_string(ev));
         failures += cnt;
     } else {
         size_t rcnt;
         const rd_kafka_topic_result_t **res =
             rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &rcnt);
-        for (size_t i = 0; i < rcnt; i++) {
-            rd_kafka_resp_err_t e = rd_kafka_topic_result_error(res[i]);
-            if (e == RD_KAFKA_RESP_ERR_NO_ERROR || e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-                printf("created %s\n", rd_kafka_topic_result_name(res[i]));
-            } else {
-                fprintf(stderr, "error: topic %s: %s\n", rd_kafka_topic_result_name(res[i]),
-                        rd_kafka_topic_result_error_string(res[i]));
-                failures++;
-            }
-        }
+        failures += topics_results(res, rcnt, "created", RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS);
     }
     if (ev)
         rd_kafka_event_destroy(ev);
@@ -133,20 +162,52 @@ static int topics_create(rd_kafka_t *rk, const topics_spec *specs, const int *mi
     return failures;
 }
 
+/* topics_delete: delete SPECS (absent ones count as deleted); returns the number of failures. */
+static int topics_delete(rd_kafka_t *rk, const topics_spec *specs, int n, int timeout_ms)
+{
+    rd_kafka_DeleteTopic_t *dt[TOPICS_MAX];
+    char err[256];
+    for (int i = 0; i < n; i++)
+        dt[i] = rd_kafka_DeleteTopic_new(specs[i].name);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_AdminOptions_t *opts = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DELETETOPICS);
+    rd_kafka_AdminOptions_set_request_timeout(opts, timeout_ms, err, sizeof err);
+    rd_kafka_AdminOptions_set_operation_timeout(opts, timeout_ms, err, sizeof err);
+    rd_kafka_DeleteTopics(rk, dt, (size_t)n, opts, q);
+    int failures = n;
+    rd_kafka_event_t *ev = topics_admin_wait(q, "DeleteTopics", timeout_ms);
+    if (ev) {
+        size_t rcnt;
+        const rd_kafka_topic_result_t **res =
+            rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev), &rcnt);
+        failures = topics_results(res, rcnt, "deleted", RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
+        rd_kafka_event_destroy(ev);
+    }
+    rd_kafka_AdminOptions_destroy(opts);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_DeleteTopic_destroy_array(dt, (size_t)n);
+    return failures;
+}
+
 static int topics_parse_args(int argc, char **argv, topics_config *cfg)
 {
     static const struct option longopts[] = {
         {"bootstrap", required_argument, NULL, 'b'}, {"file", required_argument, NULL, 'f'},
+        {"prefix", required_argument, NULL, 'p'}, {"delete", no_argument, NULL, 'd'},
         {"timeout-ms", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     const char *env;
     cfg->bootstrap = getenv("QAFLOW_KAFKA_BOOTSTRAP");
     cfg->file = getenv("QAFLOW_KAFKA_TOPICS_FILE");
+    cfg->prefix = (env = getenv("QAFLOW_KAFKA_TOPICS_PREFIX")) ? env : "";
+    cfg->delete = 0;
     cfg->timeout_ms = (env = getenv("QAFLOW_KAFKA_TOPICS_TIMEOUT_MS")) ? atoi(env) : 30000;
     int c;
-    while ((c = getopt_long(argc, argv, "b:f:t:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "b:f:p:dt:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'b': cfg->bootstrap = optarg; break;
         case 'f': cfg->file = optarg; break;
+        case 'p': cfg->prefix = optarg; break;
+        case 'd': cfg->delete = 1; break;
         case 't': cfg->timeout_ms = atoi(optarg); break;
         case 'h': topics_usage(stdout); exit(0);
         default: topics_usage(stderr); return -1;
@@ -168,7 +229,7 @@ int main(int argc, char **argv)
 
     if (topics_parse_args(argc, argv, &cfg) != 0)
         return 2;
-    int n = topics_read(cfg.file, specs, TOPICS_MAX, err, sizeof err);
+    int n = topics_read(cfg.file, cfg.prefix, specs, TOPICS_MAX, err, sizeof err);
     if (n < 0) {
         fprintf(stderr, "error: %s\n", err);
         return 2;
@@ -190,6 +251,11 @@ int main(int argc, char **argv)
         return 2;
     }
 
+    if (cfg.delete) {
+        int failures = topics_delete(rk, specs, n, cfg.timeout_ms);
+        rd_kafka_destroy(rk);
+        return failures ? 1 : 0;
+    }
     int rc = 0;
     const rd_kafka_metadata_t *md = NULL;
     rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 1, NULL, &md, cfg.timeout_ms);

@@ -40,11 +40,6 @@ struct encoder {
     enc_layer *layers;
 };
 
-const bert_config *encoder_config(const encoder *e)
-{
-    return &e->cfg;
-}
-
 /* Looks up prefix+name and checks its shape (d1 == 0 means a 1-D tensor). */
 static const float *enc_tensor(safetensors *st, const char *prefix, const char *name,
                                int64_t d0, int64_t d1, char *err, size_t errlen)

@@ -27,6 +27,4 @@ void encoder_destroy(encoder *e);
 int encoder_run(const encoder *e, int layer, const int32_t *ids, const int *lens, int nseq,
                 int threads, float *out, char *err, size_t errlen);
 
-const bert_config *encoder_config(const encoder *e);
-
 #endif

@@ -18,6 +18,7 @@
 
 #include "log.h"
 #include "timeutil.h"
+#include "utf8.h"
 
 struct http_server {
     struct MHD_Daemon *d;
@@ -149,6 +150,7 @@ void http_response_error(http_response *resp, int status, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    utf8_clean(msg); /* it may echo a request's bytes (a path, a method) or have been cut mid-character */
     http_response_json(resp, status, json_pack("{s:s}", "error", msg));
 }
 

@@ -1,7 +1,6 @@
 /* kafka.c -- librdkafka producer with delivery reports and an at-least-once consumer. */
 #include "kafka.h"
 
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,30 +64,13 @@ struct kafka_producer {
     void *cb_opaque;
 };
 
-/* Per-message envelope handed to librdkafka as the message opaque. */
-typedef struct delivery_env {
-    void *msg_opaque;
-    atomic_int *sync_done;     /* non-NULL for kafka_producer_send_sync */
-    int *sync_ok;
-    char *sync_err;
-    size_t sync_errlen;
-} delivery_env;
-
+/* The message opaque given to kafka_producer_send comes back in the delivery report. */
 static void producer_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
     kafka_producer *p = opaque;
-    delivery_env *env = m->_private;
-    if (!env) return;
     int ok = m->err == RD_KAFKA_RESP_ERR_NO_ERROR;
-    const char *errstr = ok ? NULL : rd_kafka_err2str(m->err);
-    if (env->sync_done) {
-        *env->sync_ok = ok;
-        if (!ok) snprintf(env->sync_err, env->sync_errlen, "delivery failed: %s", errstr);
-        atomic_store(env->sync_done, 1);
-    } else if (p->on_delivery) {
-        p->on_delivery(p->cb_opaque, env->msg_opaque, ok, errstr, m->partition, m->offset);
-    }
-    free(env);
+    if (p->on_delivery)
+        p->on_delivery(p->cb_opaque, m->_private, ok, ok ? NULL : rd_kafka_err2str(m->err), m->partition, m->offset);
 }
 
 /* The partitioner in effect after the caller's props (read back: catches topic.partitioner too). */
@@ -154,14 +136,14 @@ void kafka_producer_destroy(kafka_producer *p)
     free(p);
 }
 
-static int produce(kafka_producer *p, const char *topic, const char *key, const void *payload,
-                   size_t len, delivery_env *env, char *err, size_t errlen)
+int kafka_producer_send(kafka_producer *p, const char *topic, const char *key,
+                        const void *payload, size_t len, void *msg_opaque, char *err, size_t errlen)
 {
     for (int tries = 0;; tries++) {
         rd_kafka_resp_err_t e = rd_kafka_producev(
             p->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
             RD_KAFKA_V_KEY(key, key ? strlen(key) : 0), RD_KAFKA_V_VALUE((void *)payload, len),
-            RD_KAFKA_V_OPAQUE(env), RD_KAFKA_V_END);
+            RD_KAFKA_V_OPAQUE(msg_opaque), RD_KAFKA_V_END);
         if (e == RD_KAFKA_RESP_ERR_NO_ERROR) return 0;
         if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL && tries < 10) {
             rd_kafka_poll(p->rk, 100);
@@ -172,76 +154,6 @@ static int produce(kafka_producer *p, const char *topic, const char *key, const 
     }
 }
 
-int kafka_producer_send(kafka_producer *p, const char *topic, const char *key,
-                        const void *payload, size_t len, void *msg_opaque, char *err, size_t errlen)
-{
-    delivery_env *env = calloc(1, sizeof *env);
-    if (!env) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    env->msg_opaque = msg_opaque;
-    if (produce(p, topic, key, payload, len, env, err, errlen) != 0) {
-        free(env);
-        return -1;
-    }
-    return 0;
-}
-
-int kafka_producer_send_sync(kafka_producer *p, const char *topic, const char *key,
-                             const void *payload, size_t len, int timeout_ms, char *err, size_t errlen)
-{
-    atomic_int *done = malloc(sizeof *done);
-    int *ok = malloc(sizeof *ok);
-    delivery_env *env = calloc(1, sizeof *env);
-    if (!done || !ok || !env) {
-        free(done);
-        free(ok);
-        free(env);
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    atomic_init(done, 0);
-    *ok = 0;
-    char derr[256] = "";
-    env->sync_done = done;
-    env->sync_ok = ok;
-    env->sync_err = derr;
-    env->sync_errlen = sizeof derr;
-    if (produce(p, topic, key, payload, len, env, err, errlen) != 0) {
-        free(env);
-        free(done);
-        free(ok);
-        return -1;
-    }
-    int waited = 0;
-    while (!atomic_load(done) && waited < timeout_ms) {
-        rd_kafka_poll(p->rk, 50);
-        waited += 50;
-    }
-    if (!atomic_load(done)) {
-        /* The envelope still points at done/ok/derr: wait for the report before returning so
-         * the callback never writes to freed memory (librdkafka reports every message, at the
-         * latest when message.timeout.ms expires). */
-        log_warn("kafka send_sync to %s: no delivery report after %d ms, waiting for it", topic, timeout_ms);
-        while (!atomic_load(done)) rd_kafka_poll(p->rk, 100);
-        if (*ok) {
-            free(done);
-            free(ok);
-            return 0;
-        }
-        snprintf(err, errlen, "%s", derr[0] ? derr : "delivery timed out");
-        free(done);
-        free(ok);
-        return -1;
-    }
-    int res = *ok ? 0 : -1;
-    if (res != 0) snprintf(err, errlen, "%s", derr);
-    free(done);
-    free(ok);
-    return res;
-}
-
 int kafka_producer_poll(kafka_producer *p, int timeout_ms) { return rd_kafka_poll(p->rk, timeout_ms); }
 
 int kafka_producer_flush(kafka_producer *p, int timeout_ms)
@@ -249,7 +161,6 @@ int kafka_producer_flush(kafka_producer *p, int timeout_ms)
     return rd_kafka_flush(p->rk, timeout_ms) == RD_KAFKA_RESP_ERR_NO_ERROR ? 0 : -1;
 }
 
-int kafka_producer_outq_len(kafka_producer *p) { return rd_kafka_outq_len(p->rk); }
 rd_kafka_t *kafka_producer_handle(kafka_producer *p) { return p->rk; }
 
 /* ---------- consumer ---------- */
@@ -398,16 +309,6 @@ int kafka_consumer_store(kafka_consumer *c, const rd_kafka_message_t *m, char *e
     rd_kafka_topic_partition_list_destroy(l);
     if (e) {
         snprintf(err, errlen, "store offset: %s", rd_kafka_err2str(e));
-        return -1;
-    }
-    return 0;
-}
-
-int kafka_consumer_commit(kafka_consumer *c, char *err, size_t errlen)
-{
-    rd_kafka_resp_err_t e = rd_kafka_commit(c->rk, NULL, 0);
-    if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET) {
-        snprintf(err, errlen, "commit: %s", rd_kafka_err2str(e));
         return -1;
     }
     return 0;

@@ -42,15 +42,10 @@ void kafka_producer_destroy(kafka_producer *p);
  * Returns 0, or -1 with err (the delivery callback is then NOT called). */
 int kafka_producer_send(kafka_producer *p, const char *topic, const char *key,
                         const void *payload, size_t len, void *msg_opaque, char *err, size_t errlen);
-/* Sends and waits for this message's delivery report (up to timeout_ms). The producer's
- * on_delivery callback is not called for it. Returns 0 when acknowledged, -1 with err. */
-int kafka_producer_send_sync(kafka_producer *p, const char *topic, const char *key,
-                             const void *payload, size_t len, int timeout_ms, char *err, size_t errlen);
 /* Serves delivery reports; returns how many events were served. */
 int kafka_producer_poll(kafka_producer *p, int timeout_ms);
 /* Waits until everything queued is delivered or failed. Returns 0, or -1 on timeout. */
 int kafka_producer_flush(kafka_producer *p, int timeout_ms);
-int kafka_producer_outq_len(kafka_producer *p);
 rd_kafka_t *kafka_producer_handle(kafka_producer *p);
 
 /* ---------- consumer ---------- */
@@ -86,8 +81,6 @@ void kafka_consumer_destroy(kafka_consumer *c);
 rd_kafka_message_t *kafka_consumer_poll(kafka_consumer *c, int timeout_ms);
 /* Marks m as done: its offset+1 will be committed. Call only after the work is durable. */
 int kafka_consumer_store(kafka_consumer *c, const rd_kafka_message_t *m, char *err, size_t errlen);
-/* Synchronously commits the stored offsets now. Returns 0 (also when nothing to commit). */
-int kafka_consumer_commit(kafka_consumer *c, char *err, size_t errlen);
 /* Rewinds the partition of m to m's offset (to consume it again, e.g. after a failed DB write). */
 int kafka_consumer_seek_back(kafka_consumer *c, const rd_kafka_message_t *m, char *err, size_t errlen);
 rd_kafka_t *kafka_consumer_handle(kafka_consumer *c);

@@ -10,6 +10,7 @@
 #include "json.h"
 #include "qid.h"
 #include "timeutil.h"
+#include "utf8.h"
 
 typedef enum {
     F_QID,      /* string, valid question id */
@@ -127,11 +128,6 @@ static int is_string_type(field_type t)
     return t == F_QID || t == F_TEXT || t == F_STR || t == F_TS || t == F_STAGE;
 }
 
-char *msg_strdup(const char *s)
-{
-    return s ? strdup(s) : NULL;
-}
-
 static void fields_free(const field *fs, size_t n, void *m)
 {
     char *base = m;
@@ -158,7 +154,8 @@ static int decode_one(const json_t *obj, const field *f, char *base, char *err, 
         }
         int64_t ms;
         if (f->type == F_TS && timeutil_parse_iso(s, &ms) != 0) {
-            snprintf(err, errlen, "field '%s' must be an ISO-8601 timestamp (got '%.40s')", f->key, s);
+            snprintf(err, errlen, "field '%s' must be an ISO-8601 timestamp (got '%.*s')", f->key,
+                     (int)utf8_cut_len(s, strlen(s), 40), s);
             return -1;
         }
         if (f->type == F_STAGE && strcmp(s, "storage") && strcmp(s, "llm") && strcmp(s, "retry") &&

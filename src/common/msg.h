@@ -142,7 +142,4 @@ char *msg_failed_encode(const msg_failed *m, char *err, size_t errlen);
 int   msg_failed_decode(const char *buf, size_t len, msg_failed *m, char *err, size_t errlen);
 void  msg_failed_free(msg_failed *m);
 
-/* strdup that maps NULL to NULL; for filling the structs. Returns NULL on allocation failure. */
-char *msg_strdup(const char *s);
-
 #endif

@@ -7,17 +7,6 @@
 #include <string.h>
 #include <strings.h>
 
-const char *classify_outcome_name(classify_outcome o)
-{
-    switch (o) {
-    case CLASSIFY_SUCCESS: return "success";
-    case CLASSIFY_OVERLOAD: return "overload";
-    case CLASSIFY_QUOTA: return "quota";
-    case CLASSIFY_FATAL: return "fatal";
-    }
-    return "?";
-}
-
 /* Case-insensitive search of a bounded, non-NUL-terminated body. */
 static int classify_body_has(const char *body, size_t len, const char *needle)
 {

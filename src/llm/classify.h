@@ -48,6 +48,5 @@ int classify_exchange(llm_backend_kind kind, const classify_input *in, classify_
  * Returns seconds >= 0, or -1 when the value is not usable. */
 long classify_parse_retry_after(const char *value, time_t now);
 
-const char *classify_outcome_name(classify_outcome o);
 
 #endif

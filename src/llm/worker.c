@@ -16,6 +16,7 @@
 #include "prompt.h"
 #include "qid.h"
 #include "timeutil.h"
+#include "utf8.h"
 
 /* One consumed message, from poll until the delivery report of its result. */
 typedef struct worker_job {
@@ -155,9 +156,11 @@ static char *worker_failed_payload(const worker_job *j, const char *reason, int 
 {
     char now[TIMEUTIL_ISO_LEN];
     timeutil_now_iso(now, sizeof now);
+    char clean[400]; /* a reason may quote message or LLM bytes: valid UTF-8, cut on a boundary */
+    utf8_copy(clean, sizeof clean, reason, strlen(reason));
     msg_failed f = {0};
     f.question_id = j->key;
-    f.reason = (char *)reason;
+    f.reason = clean;
     f.stage = "llm";
     f.retry_count = j->q.retry_count;
     f.error_retries = j->q.error_retries;

@@ -1,25 +1,13 @@
 /* main.c -- qaflow-llm-stub: settings, signals, start the server, wait, shut down cleanly */
 #include <curl/curl.h>
 #include <jansson.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "config.h"
 #include "log.h"
-#include "sig.h"
+#include "service.h"
 #include "stub_faults.h"
 #include "stub_server.h"
-
-static volatile sig_atomic_t stub_stop;
-
-static void stub_on_signal(int sig)
-{
-    (void)sig;
-    stub_stop = 1;
-}
 
 static const config_entry stub_settings[] = {
     {"port", "QAFLOW_LLMSTUB_PORT", "-p", CONFIG_INT, "11435", 0, 65535,
@@ -76,37 +64,24 @@ static int stub_initial_faults(const config *c, stub_faults *f, char *err, size_
     return rc;
 }
 
-int main(int argc, char **argv)
-{
-    char err[512];
-    int exit_code;
-    config *c = config_start("qaflow-llm-stub",
-                             "A small LLM server for tests and demos: speaks Ollama (/api/generate, /api/tags) and the "
-                             "OpenAI-compatible API (/v1/chat/completions, /v1/completions, /v1/models), answers "
-                             "deterministically, plays scripted answers, injects faults (503/429/402, Retry-After, "
-                             "latency, hangs), records prompts, and can proxy a real LLM (--upstream). Admin API: "
-                             "/admin/config, /admin/script, /admin/requests. See docs/llm-backends.md.",
-                             stub_settings, sizeof(stub_settings) / sizeof(*stub_settings), argc, argv,
-                             "llm-stub", &exit_code);
-    if (!c)
-        return exit_code;
+/* The server and the faults it reads (stub_server keeps a pointer to them). */
+typedef struct stub_app {
     stub_faults faults;
-    if (stub_initial_faults(c, &faults, err, sizeof(err)) != 0) {
+    stub_server *server;
+    int curl_ready;
+} stub_app;
+
+static int stub_start(service *svc, void *app)
+{
+    stub_app *a = app;
+    const config *c = service_config(svc);
+    char err[512];
+    if (stub_initial_faults(c, &a->faults, err, sizeof(err)) != 0) {
         log_error("bad settings: %s", err);
-        config_destroy(c);
         return 2;
     }
-    config_log(c);
-
-    /* Signals go to this thread only: block them before any thread starts. */
-    sigset_t mask, old;
-    sigemptyset(&mask);
-    sigaddset(&mask, SIGINT);
-    sigaddset(&mask, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &mask, &old);
-    sig_install_stop(stub_on_signal);
-
     curl_global_init(CURL_GLOBAL_DEFAULT);
+    a->curl_ready = 1;
     stub_server_opts o = {
         .bind_addr = config_get_string(c, "bind"),
         .port = (int)config_get_int(c, "port"),
@@ -117,24 +92,43 @@ int main(int argc, char **argv)
         .max_conns = (int)config_get_int(c, "max-connections"),
         .seed = (uint64_t)config_get_int(c, "seed"),
         .reqlog_capacity = (size_t)config_get_int(c, "request-log"),
-        .faults = &faults,
+        .faults = &a->faults,
     };
-    stub_server *s = stub_server_create(&o, err, sizeof(err));
-    if (!s) {
+    if (!(a->server = stub_server_create(&o, err, sizeof(err)))) {
         log_error("cannot start: %s", err);
-        curl_global_cleanup();
-        config_destroy(c);
         return 1;
     }
-    log_info("listening addr=%s port=%d mode=%s%s%s", o.bind_addr, stub_server_port(s),
-             o.upstream && *o.upstream ? "proxy" : "stub",
-             o.upstream && *o.upstream ? " upstream=" : "", o.upstream && *o.upstream ? o.upstream : "");
-    while (!stub_stop)
-        sigsuspend(&old);
-    log_info("stopping: closing connections and held requests");
-    stub_server_destroy(s);
-    curl_global_cleanup();
-    config_destroy(c);
-    log_info("stopped");
+    int proxy = o.upstream && *o.upstream;
+    log_info("listening addr=%s port=%d mode=%s%s%s", o.bind_addr, stub_server_port(a->server),
+             proxy ? "proxy" : "stub", proxy ? " upstream=" : "", proxy ? o.upstream : "");
     return 0;
+}
+
+static void stub_stop(void *app)
+{
+    stub_app *a = app;
+    if (a->server)
+        log_info("stopping: closing connections and held requests");
+    stub_server_destroy(a->server);
+    if (a->curl_ready)
+        curl_global_cleanup();
+}
+
+int main(int argc, char **argv)
+{
+    static const service_def def = {
+        .prog = "qaflow-llm-stub",
+        .summary = "A small LLM server for tests and demos: speaks Ollama (/api/generate, /api/tags) and the "
+                   "OpenAI-compatible API (/v1/chat/completions, /v1/completions, /v1/models), answers "
+                   "deterministically, plays scripted answers, injects faults (503/429/402, Retry-After, "
+                   "latency, hangs), records prompts, and can proxy a real LLM (--upstream). Admin API: "
+                   "/admin/config, /admin/script, /admin/requests. See docs/llm-backends.md.",
+        .settings = stub_settings,
+        .nsettings = sizeof(stub_settings) / sizeof(*stub_settings),
+        .log_component = "llm-stub",
+        .start = stub_start,
+        .stop = stub_stop,
+    };
+    stub_app app = {0};
+    return service_main(&def, &app, argc, argv);
 }

@@ -138,13 +138,3 @@ int stub_faults_latency(const stub_faults *f, int jitter_draw)
     return f->latency_ms + jitter_draw;
 }
 
-const char *stub_fault_kind_name(stub_fault_kind k)
-{
-    switch (k) {
-    case STUB_FAULT_503: return "503";
-    case STUB_FAULT_429: return "429";
-    case STUB_FAULT_402: return "402";
-    case STUB_FAULT_HANG: return "hang";
-    default: return "none";
-    }
-}

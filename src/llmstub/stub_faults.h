@@ -48,6 +48,5 @@ stub_fault_kind stub_faults_pick(const stub_faults *f, double u);
 /* Delay for one request: latency_ms + jitter_draw (0..latency_jitter_ms). */
 int stub_faults_latency(const stub_faults *f, int jitter_draw);
 
-const char *stub_fault_kind_name(stub_fault_kind k);
 
 #endif

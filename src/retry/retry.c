@@ -14,6 +14,7 @@
 #include "msg.h"
 #include "offsets.h"
 #include "timeutil.h"
+#include "utf8.h"
 
 /* One consumed error message. Reference-counted: the delay queue, the PostgreSQL retry list
  * and the producer (until its delivery report) each hold a reference. Its offset is released
@@ -216,9 +217,11 @@ static int retry_build_dead(retry_consumer *r, retry_item *it, const char *reaso
 {
     char now[TIMEUTIL_ISO_LEN];
     timeutil_now_iso(now, sizeof now);
+    char clean[400]; /* a reason may quote message bytes: valid UTF-8, cut on a boundary */
+    utf8_copy(clean, sizeof clean, reason, strlen(reason));
     msg_failed f = {0};
     f.question_id = it->key;
-    f.reason = (char *)reason;
+    f.reason = clean;
     f.stage = "retry";
     f.retry_count = it->e.retry_count;
     f.error_retries = it->e.error_retries;

@@ -1,8 +1,6 @@
 /* scorer_main.c -- qaflow-scorer: BERTScore over HTTP (POST /score) with micro-batching, /health, /metrics. */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "batcher.h"
 #include "bertscore.h"
@@ -12,15 +10,7 @@
 #include "prom.h"
 #include "scorer_api.h"
 #include "scorer_defaults.h"
-#include "sig.h"
-
-static volatile sig_atomic_t scorer_running = 1;
-
-static void scorer_on_signal(int sig)
-{
-    (void)sig;
-    scorer_running = 0;
-}
+#include "service.h"
 
 static const config_entry scorer_config[] = {
     {"port", "QAFLOW_SCORER_PORT", "-p", CONFIG_INT, "5002", 0, 65535, "HTTP port (0 = any free port)"},
@@ -47,8 +37,10 @@ static const config_entry scorer_config[] = {
 };
 
 typedef struct scorer_app {
-    const bertscore_model *m;
+    bertscore_model *m;
+    bertscore_baseline *bl;
     batcher *b;
+    http_route routes[1];
     int layer, rescaled;
     size_t max_pairs, max_text;
 } scorer_app;
@@ -93,101 +85,111 @@ static void scorer_handle_health(void *opaque, const http_request *req, http_res
                                             (json_int_t)batcher_queued(app->b)));
 }
 
-int main(int argc, char **argv)
+/* The model, its layer and the rescaling baseline. 0, or -1 after logging why. */
+static int scorer_load(scorer_app *app, const config *c)
 {
     char err[512];
-    int exit_code;
-    config *c = config_start("qaflow-scorer",
-                             "BERTScore service: POST /score {\"pairs\":[{\"candidate\",\"reference\"}]}; "
-                             "/health; /metrics.",
-                             scorer_config, sizeof scorer_config / sizeof scorer_config[0], argc, argv, "scorer",
-                             &exit_code);
-    if (!c)
-        return exit_code;
-    config_log(c);
-    int rc = 1;
-    bertscore_baseline *bl = NULL;
-    prom_registry *prom = NULL;
-    batcher *b = NULL;
-    http_server *srv = NULL;
-    bertscore_model *m = bertscore_model_load(config_get_string(c, "model-dir"), err, sizeof err);
-    if (!m) {
+    if (!(app->m = bertscore_model_load(config_get_string(c, "model-dir"), err, sizeof err))) {
         log_error("cannot load the model: %s", err);
-        goto out;
+        return -1;
     }
-    scorer_app app = {.m = m, .layer = (int)config_get_int(c, "layer"),
-                      .max_pairs = (size_t)config_get_int(c, "max-pairs"),
-                      .max_text = (size_t)config_get_int(c, "max-text")};
-    if (app.layer > bertscore_model_layers(m)) {
-        log_error("layer %d out of range 0..%d for %s", app.layer, bertscore_model_layers(m), bertscore_model_name(m));
-        goto out;
+    app->layer = (int)config_get_int(c, "layer");
+    app->max_pairs = (size_t)config_get_int(c, "max-pairs");
+    app->max_text = (size_t)config_get_int(c, "max-text");
+    if (app->layer > bertscore_model_layers(app->m)) {
+        log_error("layer %d out of range 0..%d for %s", app->layer, bertscore_model_layers(app->m),
+                  bertscore_model_name(app->m));
+        return -1;
     }
     const char *bp = config_get_string(c, "baseline");
-    if (bp && *bp) {
-        if (!(bl = baseline_load(bp, err, sizeof err))) {
-            log_error("cannot load the baseline: %s", err);
-            goto out;
-        }
-        double x, y, z;
-        if (baseline_get(bl, app.layer, &x, &y, &z, err, sizeof err) != 0) {
-            log_error("%s", err);
-            goto out;
-        }
-        app.rescaled = 1;
-    } else {
+    if (!bp || !*bp) {
         log_warn("no baseline: only raw precision/recall/f1 are returned");
+        return 0;
     }
-    prom = prom_registry_create();
-    if (!prom) {
-        log_error("out of memory");
-        goto out;
+    double x, y, z;
+    if (!(app->bl = baseline_load(bp, err, sizeof err))) {
+        log_error("cannot load the baseline: %s", err);
+        return -1;
     }
+    if (baseline_get(app->bl, app->layer, &x, &y, &z, err, sizeof err) != 0) {
+        log_error("%s", err);
+        return -1;
+    }
+    app->rescaled = 1;
+    return 0;
+}
+
+static int scorer_start(service *s, void *opaque)
+{
+    scorer_app *app = opaque;
+    const config *c = service_config(s);
+    char err[512];
+    if (scorer_load(app, c) != 0)
+        return 1;
     batcher_opts bo = {.max_batch = (int)config_get_int(c, "max-batch"),
                        .wait_ms = (int)config_get_int(c, "batch-wait-ms"),
                        .max_queue = (long)config_get_int(c, "max-queue"),
-                       .prom = prom};
-    bertscore_opts_default(m, &bo.score);
-    bo.score.layer = app.layer;
-    bo.score.baseline = bl;
+                       .prom = service_prom(s)};
+    bertscore_opts_default(app->m, &bo.score);
+    bo.score.layer = app->layer;
+    bo.score.baseline = app->bl;
     bo.score.batch_size = (int)config_get_int(c, "batch-size");
     bo.score.threads = (int)config_get_int(c, "threads");
-    if (!(b = batcher_create(m, &bo, err, sizeof err))) {
+    if (!(app->b = batcher_create(app->m, &bo, err, sizeof err))) {
         log_error("%s", err);
-        goto out;
+        return 1;
     }
-    app.b = b;
-    http_route routes[] = {{"POST", "/score", 0, scorer_handle_score, &app}};
+    app->routes[0] = (http_route){"POST", "/score", 0, scorer_handle_score, app};
     /* One thread per connection (http-threads of them at most): a /score handler waiting for
      * its micro-batch must not stall other connections, /health included. */
     http_server_opts ho = {.bind_addr = config_get_string(c, "bind"), .port = (int)config_get_int(c, "port"),
                            .thread_per_connection = 1, .threads = (int)config_get_int(c, "http-threads"),
                            .conn_timeout_s = 60, .max_body = (size_t)config_get_int(c, "max-body"),
-                           .routes = routes, .nroutes = 1, .health = scorer_handle_health, .health_opaque = &app,
-                           .prom = prom};
-    sig_install_stop(scorer_on_signal);
-    if (!(srv = http_server_create(&ho, err, sizeof err))) {
+                           .routes = app->routes, .nroutes = 1, .health = scorer_handle_health,
+                           .health_opaque = app};
+    if (service_serve_http(s, &ho, err, sizeof err) != 0) {
         log_error("cannot start the HTTP server: %s", err);
-        goto out;
+        return 1;
     }
-    log_info("listening port=%d model=%s layer=%d rescaled=%d", http_server_port(srv), bertscore_model_name(m),
-             app.layer, app.rescaled);
-    while (scorer_running)
-        usleep(100000); /* the signal may land on any thread: poll the flag */
-    log_info("shutting down");
-    /* Requests already queued are scored at once and answered; new ones get 503. The HTTP
-     * server stops accepting and is destroyed once every request in flight has been answered
-     * (bounded wait), so in-flight answers are written before the connections close. */
-    batcher_stop(b);
-    int left = http_server_stop(srv, 30000);
+    log_info("listening port=%d model=%s layer=%d rescaled=%d", service_http_port(s), bertscore_model_name(app->m),
+             app->layer, app->rescaled);
+    return 0;
+}
+
+/* Until a stop signal; then requests already queued are scored at once and answered, new ones get
+ * 503, and the HTTP server stops accepting and waits (bounded) until every request in flight has
+ * been answered, so in-flight answers are written before the connections close. */
+static int scorer_run(service *s, void *opaque)
+{
+    scorer_app *app = opaque;
+    service_wait(s);
+    batcher_stop(app->b);
+    int left = http_server_stop(service_http(s), 30000);
     if (left > 0)
         log_warn("%d requests still in flight after 30 s: closing their connections", left);
-    rc = 0;
-out:
-    http_server_destroy(srv);
-    batcher_destroy(b);
-    prom_registry_destroy(prom);
-    baseline_destroy(bl);
-    bertscore_model_free(m);
-    config_destroy(c);
-    return rc;
+    return 0;
+}
+
+static void scorer_stop(void *opaque)
+{
+    scorer_app *app = opaque;
+    batcher_destroy(app->b);
+    baseline_destroy(app->bl);
+    bertscore_model_free(app->m);
+}
+
+int main(int argc, char **argv)
+{
+    static const service_def def = {
+        .prog = "qaflow-scorer",
+        .summary = "BERTScore service: POST /score {\"pairs\":[{\"candidate\",\"reference\"}]}; /health; /metrics.",
+        .settings = scorer_config,
+        .nsettings = sizeof scorer_config / sizeof scorer_config[0],
+        .log_component = "scorer",
+        .start = scorer_start,
+        .run = scorer_run,
+        .stop = scorer_stop,
+    };
+    scorer_app app = {0};
+    return service_main(&def, &app, argc, argv);
 }

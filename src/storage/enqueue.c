@@ -200,17 +200,24 @@ void enqueue_batcher_destroy(enqueue_batcher *b)
     free(b);
 }
 
+/* One question to enqueue, not yet done. */
+static void enqueue_item_init(enqueue_item *it, const char *qid, const char *question_text,
+                              const char *original_answer, const char *created_at, const char *payload)
+{
+    memset(it, 0, sizeof *it);
+    it->qid = qid;
+    it->text = question_text;
+    it->answer = original_answer;
+    it->created_at = created_at;
+    it->payload = payload;
+}
+
 int enqueue_batcher_submit(enqueue_batcher *b, const char *qid, const char *question_text,
                            const char *original_answer, const char *created_at, const char *payload,
                            int *enqueued, char *err, size_t errlen)
 {
     enqueue_item it;
-    memset(&it, 0, sizeof it);
-    it.qid = qid;
-    it.text = question_text;
-    it.answer = original_answer;
-    it.created_at = created_at;
-    it.payload = payload;
+    enqueue_item_init(&it, qid, question_text, original_answer, created_at, payload);
     pthread_mutex_lock(&b->lock);
     if (b->stopping) {
         pthread_mutex_unlock(&b->lock);
@@ -232,12 +239,7 @@ int enqueue_one(pg_conn *pg, const char *qid, const char *question_text, const c
                 const char *created_at, const char *payload, int *enqueued, char *err, size_t errlen)
 {
     enqueue_item it;
-    memset(&it, 0, sizeof it);
-    it.qid = qid;
-    it.text = question_text;
-    it.answer = original_answer;
-    it.created_at = created_at;
-    it.payload = payload;
+    enqueue_item_init(&it, qid, question_text, original_answer, created_at, payload);
     enqueue_item *items[1] = { &it };
     enqueue_items(pg, items, 1);
     *enqueued = it.enqueued;

@@ -23,7 +23,6 @@ struct outbox_relay {
     pthread_cond_t cond;
     int notified;
     atomic_int running;
-    atomic_int kafka_up;
     pg_conn *pg;
     pthread_mutex_t prod_lock;       /* guards swapping the producer against health checks */
     kafka_producer *producer;
@@ -176,7 +175,6 @@ static int relay_round(outbox_relay *r)
     prom_counter_add(r->failed, nfail);
     prom_counter_inc(r->rounds);
     prom_histogram_observe(r->round_seconds, (double)(timeutil_mono_us() - t0) / 1e6);
-    atomic_store(&r->kafka_up, nok > 0 || nfail == 0);
     if (rc != 0 || nfail) return -1;
     log_debug("outbox: sent %d messages", nok);
     return nok;
@@ -267,7 +265,6 @@ outbox_relay *outbox_relay_create(const outbox_opts *o, char *err, size_t errlen
     pthread_mutex_init(&r->prod_lock, NULL);
     pthread_cond_init(&r->cond, NULL);
     atomic_init(&r->running, 1);
-    atomic_init(&r->kafka_up, 1);
     r->sent = prom_counter_create(o->prom, "qaflow_storage_outbox_sent_total", "Outbox rows produced and acknowledged", NULL);
     r->failed = prom_counter_create(o->prom, "qaflow_storage_outbox_failed_total", "Outbox deliveries that failed (retried)", NULL);
     r->rounds = prom_counter_create(o->prom, "qaflow_storage_outbox_rounds_total", "Outbox relay rounds with rows", NULL);
@@ -305,7 +302,6 @@ void outbox_relay_notify(outbox_relay *r)
     pthread_mutex_unlock(&r->lock);
 }
 
-int outbox_relay_kafka_up(outbox_relay *r) { return r ? atomic_load(&r->kafka_up) : 0; }
 
 int outbox_relay_kafka_brokers(outbox_relay *r, int timeout_ms)
 {

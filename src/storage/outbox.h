@@ -24,8 +24,6 @@ typedef struct outbox_opts {
 outbox_relay *outbox_relay_create(const outbox_opts *o, char *err, size_t errlen);
 /* Wakes the relay now (after a commit that added rows). Cheap, thread-safe. */
 void outbox_relay_notify(outbox_relay *r);
-/* 1 when the last round reached Kafka (or nothing was to send and the broker was reachable). */
-int outbox_relay_kafka_up(outbox_relay *r);
 /* Brokers answering a metadata request within timeout_ms, or -1 when none. Thread-safe. */
 int outbox_relay_kafka_brokers(outbox_relay *r, int timeout_ms);
 /* Stops after the current round (its acks are awaited), flushes, frees. NULL-safe. */

@@ -145,8 +145,8 @@ persist_consumer *persist_consumer_create(const persist_opts *o, char *err, size
     }
     p->cache = o->cache;
     atomic_init(&p->running, 1);
-    static const char *const labels[3] = { "topic=\"validated-responses\"", "topic=\"low-quality-responses\"",
-                                           "topic=\"questions-failed\"" };
+    static const char *const labels[3] = { "topic=\"" MSG_TOPIC_VALIDATED "\"", "topic=\"" MSG_TOPIC_LOW_QUALITY "\"",
+                                           "topic=\"" MSG_TOPIC_FAILED "\"" };
     for (int i = 0; i < 3; i++)
         p->done[i] = prom_counter_create(o->prom, "qaflow_storage_persisted_total",
                                          "Messages written to PostgreSQL, by topic", labels[i]);

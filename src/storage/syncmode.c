@@ -184,6 +184,12 @@ static int syncmode_ask(syncmode *s, syncmode_worker *w, const char *qid, const 
     return -1;
 }
 
+/* The llm_errors error_type of a failed exchange, as the LLM worker names it. */
+static const char *syncmode_error_type(classify_outcome o)
+{
+    return o == CLASSIFY_OVERLOAD ? "overload" : o == CLASSIFY_QUOTA ? "quota" : "fatal";
+}
+
 static void syncmode_fail(syncmode_outcome *o, const char *stage, const char *type, int status, const char *reason)
 {
     o->ok = 0;
@@ -211,7 +217,7 @@ int syncmode_answer(syncmode *s, syncmode_worker *w, const char *qid, const char
             break;
         }
         if (call.cr.outcome != CLASSIFY_SUCCESS) {
-            syncmode_fail(o, "llm", classify_outcome_name(call.cr.outcome), call.cr.http_status, call.cr.message);
+            syncmode_fail(o, "llm", syncmode_error_type(call.cr.outcome), call.cr.http_status, call.cr.message);
             free(call.cr.answer);
             break;
         }

@@ -1,14 +1,13 @@
 /* main.c -- qaflow-traffic: sends dataset questions to the storage service at a given rate, waits for them, prints a summary. */
 #include <curl/curl.h>
 #include <jansson.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
 #include "log.h"
-#include "sig.h"
+#include "service.h"
 #include "timeutil.h"
 #include "traffic_client.h"
 #include "traffic_questions.h"
@@ -16,13 +15,6 @@
 #include "traffic_select.h"
 #include "traffic_series.h"
 #include "traffic_stats.h"
-
-static volatile sig_atomic_t traffic_stop;
-
-static void traffic_on_signal(int sig) {
-    (void)sig;
-    traffic_stop = 1;
-}
 
 static const config_entry traffic_settings[] = {
     {"url", "QAFLOW_TRAFFIC_URL", "-u", CONFIG_STRING, "http://127.0.0.1:5001", 0, 0,
@@ -159,7 +151,7 @@ int main(int argc, char **argv) {
     traffic_series *series = series_path && *series_path ? traffic_series_create() : NULL;
     traffic_progress progress;
     traffic_progress_init(&progress, stderr, pmode, count, config_get_double(c, "rate"), timeutil_mono_us());
-    sig_install_stop(traffic_on_signal);
+    service_install_signals();
     curl_global_init(CURL_GLOBAL_DEFAULT);
 
     traffic_client_opts co = {
@@ -180,7 +172,7 @@ int main(int argc, char **argv) {
         .http_timeout_ms = (long)config_get_int(c, "http-timeout-ms"),
         .no_wait = config_get_bool(c, "no-wait"),
         .results = results,
-        .stop = &traffic_stop,
+        .stop = &service_stop,
     };
     traffic_run_info info = {
         .url = co.url,

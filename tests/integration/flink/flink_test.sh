@@ -194,7 +194,7 @@ case_cli() {
   ft_scorer_start scorer "$FT_SCORER_PORT"
   flink_cluster_start
   local out
-  out="$(flink_cli run -d "$(flink_job_jar)" --kafka "$FT_K" --scorer "http://127.0.0.1:$FT_SCORER_PORT" \
+  out="$(flink_cli run -d "$(flink_job_jar)" --brokers "$FT_K" --scorer "http://127.0.0.1:$FT_SCORER_PORT" \
     --group-id "qaflow-scorejob-$FT_RUN" --starting-offsets "timestamp:$FT_START_MS" --threshold 0.5 2>&1)" \
     || ft_die "flink run failed: $out"
   FT_JOB="$(grep -o 'JobID [0-9a-f]*' <<<"$out" | awk '{ print $2 }')"
@@ -245,7 +245,7 @@ case_pipeline() {
   scores "$FT_SCORER_PORT"
   qf_spawn llm-stub "$stub" --port "$FT_STUB_PORT"
   qf_wait_for "llm stub" 60 qf_http_ok "http://127.0.0.1:$FT_STUB_PORT/health" || ft_die "stub did not start"
-  qf_spawn storage "$storage" --port "$FT_STORAGE_PORT" --kafka "$FT_K" --pg-dsn "$QAFLOW_TEST_PG_DSN" \
+  qf_spawn storage "$storage" --port "$FT_STORAGE_PORT" --brokers "$FT_K" --pg-dsn "$QAFLOW_TEST_PG_DSN" \
     --redis "$QAFLOW_TEST_REDIS" --group "qaflow-storage-$FT_RUN"
   qf_wait_for "storage" 60 qf_http_ok "http://127.0.0.1:$FT_STORAGE_PORT/health" || ft_die "storage did not start"
   qf_spawn llm-worker "$worker" --brokers "$FT_K" --group "qaflow-llm-workers-$FT_RUN" --backend ollama \

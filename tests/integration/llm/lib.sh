@@ -10,7 +10,8 @@ set -euo pipefail
 : "${LLM_WORKER_BIN:=$QAFLOW_BIN_DIR/qaflow-llm-worker}"
 : "${RETRY_BIN:=$QAFLOW_BIN_DIR/qaflow-retry}"
 : "${STUB_BIN:=$QAFLOW_BIN_DIR/qaflow-llm-stub}"
-: "${TOPICS_BIN:=$QAFLOW_BIN_DIR/llm-test-topics}"
+: "${TOPICS_BIN:=$QAFLOW_BIN_DIR/qaflow-kafka-topics}"
+: "${QAFLOW_KAFKA_TOPICS_FILE:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)/infra/kafka/topics.txt}"
 K=$QAFLOW_TEST_KAFKA
 T_NAME=${T_NAME:-$(basename "$0" .sh)}
 T_DIR=$(mktemp -d "${TMPDIR:-/tmp}/qaflow-$T_NAME.XXXXXX")
@@ -28,7 +29,7 @@ t_cleanup() {
     for _ in $(seq 50); do kill -0 "${PID_OF[$name]}" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "${PID_OF[$name]}" 2>/dev/null || true
   done
-  "$TOPICS_BIN" "$K" delete "$P" >/dev/null 2>&1 || true
+  "$TOPICS_BIN" --bootstrap "$K" --file "$QAFLOW_KAFKA_TOPICS_FILE" --prefix "$P" --delete >/dev/null 2>&1 || true
   if [[ $T_OK == 1 ]]; then rm -rf "$T_DIR"; else t_log "logs kept in $T_DIR"; fi
 }
 trap t_cleanup EXIT
@@ -44,7 +45,7 @@ t_pass() { T_OK=1; t_log "PASS"; exit 0; }
 # t_check COND_DESCRIPTION command...: fails the test when the command fails.
 t_check() { local what=$1; shift; "$@" || t_fail "$what"; }
 
-"$TOPICS_BIN" "$K" create "$P" >/dev/null || t_fail "cannot create topics with prefix $P"
+"$TOPICS_BIN" --bootstrap "$K" --file "$QAFLOW_KAFKA_TOPICS_FILE" --prefix "$P" >/dev/null || t_fail "cannot create topics with prefix $P"
 T_PENDING=${P}questions-pending
 T_SUCCESS=${P}llm-responses-success
 T_OVERLOAD=${P}llm-responses-error-overload

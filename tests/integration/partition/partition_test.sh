@@ -33,7 +33,7 @@ for prop in partitioner=consistent_random topic.partitioner=random; do
 done
 
 # 2. the producers: storage, both retry consumers (default topics), the scorer and the ScoreJob
-qf_spawn storage "$storage" --port "$FT_STORAGE_PORT" --kafka "$FT_K" --pg-dsn "$QAFLOW_TEST_PG_DSN" \
+qf_spawn storage "$storage" --port "$FT_STORAGE_PORT" --brokers "$FT_K" --pg-dsn "$QAFLOW_TEST_PG_DSN" \
   --redis "$QAFLOW_TEST_REDIS" --group "qaflow-storage-$FT_RUN"
 qf_spawn retry "$retry" --policy overload --brokers "$FT_K" --group "qaflow-retry-overload-$FT_RUN" \
   --pg-dsn "$QAFLOW_TEST_PG_DSN" --metrics-port "$FT_RETRY_PORT"

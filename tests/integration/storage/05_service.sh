@@ -5,7 +5,7 @@ require_env
 
 note "--help prints the configuration table; a bad flag is refused with exit 2"
 "$STORAGE_BIN" --help >"$TMPDIR_T/help" || fail "--help failed"
-for f in --port --pg-dsn --redis --kafka QAFLOW_STORAGE_PORT QAFLOW_PG_DSN -X; do
+for f in --port --pg-dsn --redis --brokers QAFLOW_STORAGE_PORT QAFLOW_PG_DSN -X; do
   grep -q -- "$f" "$TMPDIR_T/help" || fail "--help does not mention $f"
 done
 set +e
@@ -45,7 +45,7 @@ grep -q '^# TYPE qaflow_storage_questions gauge' "$TMPDIR_T/prom2" || fail "Acce
 curl -sS -H 'Accept: application/json' "$STORAGE_URL/metrics" | jq -e .total_responses >/dev/null || fail "Accept json"
 
 note "health turns 503 when Redis is unreachable (an instance pointed at a closed port)"
-"$STORAGE_BIN" --port $((QAFLOW_TEST_PORT_BASE + 131)) --kafka "$QAFLOW_TEST_KAFKA" --pg-dsn "$QAFLOW_TEST_PG_DSN" \
+"$STORAGE_BIN" --port $((QAFLOW_TEST_PORT_BASE + 131)) --brokers "$QAFLOW_TEST_KAFKA" --pg-dsn "$QAFLOW_TEST_PG_DSN" \
   --redis 127.0.0.1:$((QAFLOW_TEST_PORT_BASE + 139)) --no-consumer --no-relay >"$TMPDIR_T/noredis.log" 2>&1 &
 STORAGE_PIDS+=($!)
 for ((i = 0; i < 100; i++)); do

@@ -36,7 +36,7 @@ redis_q() { redis-cli -h "${QAFLOW_TEST_REDIS%:*}" -p "${QAFLOW_TEST_REDIS##*:}"
 # STORAGE_URL and STORAGE_PID. Its log is $TMPDIR_T/NAME.log.
 start_storage() {
   local name="$1" port="$2"; shift 2
-  "$STORAGE_BIN" --port "$port" --kafka "$QAFLOW_TEST_KAFKA" --pg-dsn "$QAFLOW_TEST_PG_DSN" \
+  "$STORAGE_BIN" --port "$port" --brokers "$QAFLOW_TEST_KAFKA" --pg-dsn "$QAFLOW_TEST_PG_DSN" \
     --redis "$QAFLOW_TEST_REDIS" --group "storage-test-$name-$$-$RANDOM" --log-level debug "$@" \
     >"$TMPDIR_T/$name.log" 2>&1 &
   STORAGE_PID=$!

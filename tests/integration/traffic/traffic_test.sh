@@ -52,7 +52,7 @@ URL="http://127.0.0.1:$PORT"
 TAG="traffic-test-$CASE-$$-$(head -c4 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 
 start_storage() {
-  "$STORAGE" --port "$PORT" --kafka "$QAFLOW_TEST_KAFKA" --pg-dsn "$QAFLOW_TEST_PG_DSN" \
+  "$STORAGE" --port "$PORT" --brokers "$QAFLOW_TEST_KAFKA" --pg-dsn "$QAFLOW_TEST_PG_DSN" \
     --redis "$QAFLOW_TEST_REDIS" --group "$TAG" >"$WORK/storage.log" 2>&1 &
   STORAGE_PID=$!
   local deadline=$((SECONDS + 60))

@@ -1,4 +1,4 @@
-/* test_config.c -- config table: defaults, env, flags (both forms), precedence, bounds, errors, --help, config_start. */
+/* test_config.c -- config table: defaults, env, flags (both forms), precedence, bounds, errors, aliases, --help, config_start. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +20,49 @@ static int parse(config **out, int argc, char **argv, char *err, size_t errlen)
     *out = config_create("testprog", "a test", table, N, err, errlen);
     if (!*out) return -2;
     return config_parse(*out, argc, argv, err, errlen);
+}
+
+/* An alias is another long flag for a setting: it sets the setting, is not one itself, shows in --help. */
+static void test_alias(void)
+{
+    static const config_entry t[] = {
+        { "brokers", "TESTCFG_BROKERS", NULL, CONFIG_STRING, "127.0.0.1:9092", 0, 0, "bootstrap" },
+        { "kafka", NULL, NULL, CONFIG_ALIAS, "brokers", 0, 0, "the old spelling" },
+        { "relay", NULL, NULL, CONFIG_BOOL, "true", 0, 0, "relay" },
+        { "no-relay-old", NULL, NULL, CONFIG_ALIAS, "relay", 0, 0, NULL },
+    };
+    static const config_entry bad[] = {
+        { "kafka", NULL, NULL, CONFIG_ALIAS, "nothing", 0, 0, NULL },
+    };
+    char err[256];
+    char *a[] = { "prog", "--kafka", "h:1" };
+    config *c = config_create("p", "s", t, 4, err, sizeof err);
+    CHECK_MSG(c != NULL, "%s", err);
+    if (!c) return;
+    CHECK_MSG(config_parse(c, 3, a, err, sizeof err) == 0, "%s", err);
+    CHECK_STR(config_get_string(c, "brokers"), "h:1");
+    CHECK_STR(config_source(c, "brokers"), "flag");
+    CHECK(config_source(c, "kafka") == NULL); /* not a setting */
+    config_destroy(c);
+    char *b[] = { "prog", "--no-no-relay-old" };
+    c = config_create("p", "s", t, 4, err, sizeof err);
+    CHECK(c && config_parse(c, 2, b, err, sizeof err) == 0 && config_get_bool(c, "relay") == 0);
+    config_destroy(c);
+    c = config_create("p", "s", bad, 1, err, sizeof err);
+    CHECK(c == NULL && strstr(err, "alias --kafka"));
+    config_destroy(c);
+    c = config_create("p", "s", t, 4, err, sizeof err);
+    FILE *f = tmpfile();
+    if (c && f) {
+        char help[4096] = "";
+        config_print_help(c, f);
+        rewind(f);
+        size_t got = fread(help, 1, sizeof help - 1, f);
+        help[got] = '\0';
+        CHECK_MSG(strstr(help, "--kafka\n      the same as --brokers: the old spelling") != NULL, "%s", help);
+    }
+    if (f) fclose(f);
+    config_destroy(c);
 }
 
 int main(void)
@@ -154,5 +197,6 @@ int main(void)
     CHECK(c && code == 0);
     CHECK(config_start_log(c, "testcfg") == -1);
     config_destroy(c);
+    test_alias();
     return CHECK_DONE();
 }

@@ -14,7 +14,7 @@ public final class JobConfig implements Serializable {
 
     /** name, default, help; the env variable is QAFLOW_SCOREJOB_ + name upper-cased with '-' as '_'. */
     private static final String[][] TABLE = {
-        {"kafka", "127.0.0.1:9092", "Kafka bootstrap servers"},
+        {"brokers", "127.0.0.1:9092", "Kafka bootstrap servers"},
         {"scorer", "http://127.0.0.1:5002", "qaflow-scorer base URLs, comma-separated (round-robin)"},
         {"group-id", "qaflow-scorejob", "Kafka consumer group (also the transactional id prefix)"},
         {"input-topic", Codec.SUCCESS, "topic with the LLM answers"},
@@ -36,7 +36,10 @@ public final class JobConfig implements Serializable {
         {"job-name", "qaflow-scorejob", "name shown in the Flink Web UI"},
     };
 
-    public String kafka;
+    /** Older spellings still accepted: alias -> setting (the C services spell it --brokers too). */
+    private static final Map<String, String> ALIASES = Map.of("kafka", "brokers");
+
+    public String brokers;
     public List<String> scorerUrls;
     public String groupId;
     public String inputTopic;
@@ -69,6 +72,7 @@ public final class JobConfig implements Serializable {
         for (String[] row : TABLE) {
             b.append(String.format("  --%-24s %s (env %s, default %s)%n", row[0], row[2], envName(row[0]), row[1]));
         }
+        ALIASES.forEach((alias, name) -> b.append(String.format("  --%-24s the same as --%s%n", alias, name)));
         return b.toString();
     }
 
@@ -100,13 +104,14 @@ public final class JobConfig implements Serializable {
             } else {
                 throw new IllegalArgumentException("--" + name + " needs a value");
             }
+            name = ALIASES.getOrDefault(name, name);
             if (!v.containsKey(name)) {
                 throw new IllegalArgumentException("unknown option --" + name);
             }
             v.put(name, value);
         }
         JobConfig c = new JobConfig();
-        c.kafka = v.get("kafka");
+        c.brokers = v.get("brokers");
         c.scorerUrls = new ArrayList<>();
         for (String s : v.get("scorer").split(",")) {
             if (!s.isBlank()) {
@@ -158,7 +163,7 @@ public final class JobConfig implements Serializable {
 
     @Override
     public String toString() {
-        return "kafka=" + kafka + " scorer=" + scorerUrls + " group=" + groupId + " threshold=" + threshold
+        return "brokers=" + brokers + " scorer=" + scorerUrls + " group=" + groupId + " threshold=" + threshold
                 + " max_regenerations=" + maxRegenerations + " score_field=" + scoreField + " delivery=" + delivery
                 + " async_capacity=" + asyncCapacity + " async_timeout_ms=" + asyncTimeoutMs
                 + " checkpoint_ms=" + checkpointIntervalMs;

@@ -61,7 +61,7 @@ public final class KafkaIO {
             };
         }
         return KafkaSource.<RawRecord>builder()
-                .setBootstrapServers(c.kafka)
+                .setBootstrapServers(c.brokers)
                 .setTopics(c.inputTopic)
                 .setGroupId(c.groupId)
                 .setClientIdPrefix(c.groupId)
@@ -76,7 +76,7 @@ public final class KafkaIO {
 
     public static KafkaSink<OutRecord> sink(JobConfig c) {
         var b = KafkaSink.<OutRecord>builder()
-                .setBootstrapServers(c.kafka)
+                .setBootstrapServers(c.brokers)
                 .setRecordSerializer(new OutSerializer())
                 .setProperty("linger.ms", Long.toString(c.lingerMs))
                 .setProperty("acks", "all")

@@ -1,0 +1,24 @@
+/* utf8.h -- cutting and cleaning untrusted text on UTF-8 character boundaries (the one place that does it). */
+#ifndef QAFLOW_UTF8_H
+#define QAFLOW_UTF8_H
+
+#include <stddef.h>
+
+/* The length of the longest prefix of s[0..len) of at most max bytes that does not end inside a
+ * character: a cut at the returned length never splits a multi-byte sequence. Invalid bytes count
+ * as one-byte units (utf8_clean replaces them). */
+size_t utf8_cut_len(const char *s, size_t len, size_t max);
+
+/* Copies src[0..len) into dst (size dstsize > 0, always NUL-terminated): cut on a character boundary
+ * to fit, each invalid byte (and a NUL) replaced by '?'. The result is always valid UTF-8 without
+ * NUL bytes. Returns the bytes written (without the NUL). */
+size_t utf8_copy(char *dst, size_t dstsize, const char *src, size_t len);
+
+/* In place: each invalid byte of the NUL-terminated s replaced by '?', including a character cut
+ * off at the end (e.g. by snprintf). Returns s. */
+char *utf8_clean(char *s);
+
+/* 1 when s[0..len) is valid UTF-8 without NUL bytes. */
+int utf8_valid(const char *s, size_t len);
+
+#endif
