@@ -42,7 +42,7 @@ exp_storage_start() {
   qf_stop storage-exp 30 >&2
   qf_port_open "$port" && qf_die "experiment: port $port is taken (set QAFLOW_EXPERIMENT_STORAGE_PORT)"
   qf_spawn storage-exp "$bin" --port "$port" --pg-dsn "$(qf_pg_dsn)" --redis "$redis" \
-    --kafka "$(qf_kafka_bootstrap)" --relay false --consumer false \
+    --brokers "$(qf_kafka_bootstrap)" --relay false --consumer false \
     --scorer-url "http://127.0.0.1:$QAFLOW_SCORER_PORT" "$@"
   qf_wait_service storage-exp "experiment storage /health" "$QAFLOW_START_TIMEOUT" qf_http_ok "$(exp_storage_url)/health" ||
     qf_die "experiment: the sync-mode storage did not start"

@@ -74,7 +74,7 @@ ex_stack() {
   ex_start llm-stub "$(ex_bin qaflow-llm-stub)" --port 0
   stub="$EX_PORT"
   ex_start storage "$(ex_bin qaflow-storage)" --port 0 \
-    --kafka "$QAFLOW_TEST_KAFKA" --pg-dsn "$QAFLOW_TEST_PG_DSN" --redis "$QAFLOW_TEST_REDIS" --group "$EX_RUN" \
+    --brokers "$QAFLOW_TEST_KAFKA" --pg-dsn "$QAFLOW_TEST_PG_DSN" --redis "$QAFLOW_TEST_REDIS" --group "$EX_RUN" \
     --backend ollama --llm-url "http://127.0.0.1:$stub" --scorer-url "http://127.0.0.1:$scorer" "$@"
   EX_URL="http://127.0.0.1:$EX_PORT"
   EX_STUB="http://127.0.0.1:$stub"
