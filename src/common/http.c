@@ -287,6 +287,37 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     atomic_fetch_sub(&s->inflight, 1);
 }
 
+/* A request line with more query arguments than this is refused before libmicrohttpd parses them. */
+#define HTTP_MAX_QUERY_ARGS 256
+
+/* Called with the request line before its query arguments are parsed. libmicrohttpd (0.9.75) keeps
+ * every argument in the connection's memory pool; when they do not fit it gives up without an
+ * answer and holds the connection until its timeout. Such a request gets 414 at once here, written
+ * on the socket, which is then shut down so libmicrohttpd closes the connection. Returns NULL (the
+ * request's initial state). */
+static void *uri_check(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    static const char body[] = "{\"error\":\"more than 256 query arguments\"}";
+    http_server *s = cls;
+    size_t args = 0;
+    for (const char *q = strchr(uri, '?'); q && *q; q++)
+        args += *q == '?' || *q == '&' || *q == ';';
+    if (args <= HTTP_MAX_QUERY_ARGS)
+        return NULL;
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (ci) {
+        char head[160];
+        int n = snprintf(head, sizeof head, "HTTP/1.1 414 URI Too Long\r\nContent-Type: application/json\r\n"
+                         "Connection: close\r\nContent-Length: %zu\r\n\r\n", sizeof body - 1);
+        (void)!send(ci->connect_fd, head, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+        (void)!send(ci->connect_fd, body, sizeof body - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+        shutdown(ci->connect_fd, SHUT_RDWR);
+    }
+    if (s->prom)
+        prom_counter_inc(s->req_by_class[4]);
+    return NULL;
+}
+
 /* URL unescaping as libmicrohttpd does it, except that %00 is left as the literal "%00": a
  * decoded NUL would silently cut the path short ("/status/q_%00x" must not read as "q_"). */
 static size_t unescape_url(void *cls, struct MHD_Connection *conn, char *uri)
@@ -389,6 +420,7 @@ http_server *http_server_create(const http_server_opts *o, char *err, size_t err
                             MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
                             MHD_OPTION_UNESCAPE_CALLBACK, unescape_url, NULL,
+                            MHD_OPTION_URI_LOG_CALLBACK, uri_check, s,
                             MHD_OPTION_END);
     if (!s->d) {
         snprintf(err, errlen, "cannot listen on %s:%d (port in use or not permitted)", addr, o->port);

@@ -72,3 +72,26 @@ int utf8_valid(const char *s, size_t len)
     }
     return 1;
 }
+
+int utf8_cp_is_space(int cp)
+{
+    if (cp == ' ' || (cp >= 0x09 && cp <= 0x0d) || cp == 0x85)
+        return 1;
+    utf8proc_category_t cat = utf8proc_category(cp);
+    return cat == UTF8PROC_CATEGORY_ZS || cat == UTF8PROC_CATEGORY_ZL || cat == UTF8PROC_CATEGORY_ZP;
+}
+
+int utf8_is_blank(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len;) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(len - i), &cp);
+        if (n <= 0)
+            return 0;
+        utf8proc_category_t cat = utf8proc_category(cp);
+        if (!utf8_cp_is_space(cp) && cat != UTF8PROC_CATEGORY_CC && cat != UTF8PROC_CATEGORY_CF)
+            return 0;
+        i += (size_t)n;
+    }
+    return 1;
+}

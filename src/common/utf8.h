@@ -18,6 +18,15 @@ size_t utf8_copy(char *dst, size_t dstsize, const char *src, size_t len);
  * off at the end (e.g. by snprintf). Returns s. */
 char *utf8_clean(char *s);
 
+/* 1 for a code point that is white space: ASCII spaces and controls \t\n\v\f\r, NEL, and the Unicode
+ * separators (categories Zs, Zl, Zp: the no-break space, the ideographic space, ...). */
+int utf8_cp_is_space(int cp);
+
+/* 1 when s[0..len) shows nothing: only white space (utf8_cp_is_space), control characters (Cc) and
+ * invisible format characters (Cf: zero-width space and joiners, word joiner, byte order mark).
+ * Invalid UTF-8 is not blank. */
+int utf8_is_blank(const char *s, size_t len);
+
 /* 1 when s[0..len) is valid UTF-8 without NUL bytes. */
 int utf8_valid(const char *s, size_t len);
 

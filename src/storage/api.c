@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "json.h"
 #include "log.h"
@@ -151,10 +152,34 @@ static void handle_query_sync(api *a, const http_request *req, const char *qid, 
     syncmode_outcome_free(&o);
 }
 
+/* 1 when the request says its body is JSON: media type application/json (any case), optionally with
+ * parameters such as charset=utf-8. A form or text/plain post (what a web page can send cross-origin
+ * without asking) is not. */
+static int api_is_json(const http_request *req)
+{
+    const char *ct = http_request_header(req, "Content-Type");
+    static const char json_type[] = "application/json";
+    if (!ct)
+        return 0;
+    while (*ct == ' ' || *ct == '\t')
+        ct++;
+    if (strncasecmp(ct, json_type, sizeof json_type - 1) != 0)
+        return 0;
+    ct += sizeof json_type - 1;
+    while (*ct == ' ' || *ct == '\t')
+        ct++;
+    return *ct == '\0' || *ct == ';';
+}
+
 static void handle_query(void *opaque, const http_request *req, http_response *resp)
 {
     api *a = opaque;
     char err[512];
+    if (!api_is_json(req)) {
+        prom_counter_inc(a->q_bad);
+        http_response_error(resp, 415, "POST /query takes Content-Type: application/json");
+        return;
+    }
     const char *mode = http_request_query(req, "mode");
     if (mode && strcmp(mode, "sync") != 0 && strcmp(mode, "async") != 0) {
         prom_counter_inc(a->q_bad);
