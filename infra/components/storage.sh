@@ -19,8 +19,11 @@ storage_start() {
   if ! qf_pid storage >/dev/null; then
     qf_port_open "$QAFLOW_STORAGE_PORT" && qf_die "port $QAFLOW_STORAGE_PORT is already taken (set QAFLOW_STORAGE_PORT)"
     qf_info "starting qaflow-storage on 127.0.0.1:$QAFLOW_STORAGE_PORT"
+    # POST /query?mode=sync asks the stack's LLM (llm.env of the llm component, when it ran before) and scorer.
+    # shellcheck source=/dev/null
+    [[ -f "$QAFLOW_VAR/run/llm.env" ]] && source "$QAFLOW_VAR/run/llm.env"
     qf_spawn storage "$bin" --port "$QAFLOW_STORAGE_PORT" --brokers "$(qf_kafka_bootstrap)" \
-      --pg-dsn "$(qf_pg_dsn)" --redis "$(qf_redis_addr)"
+      --pg-dsn "$(qf_pg_dsn)" --redis "$(qf_redis_addr)" --scorer-url "http://127.0.0.1:${QAFLOW_SCORER_PORT:-5002}"
   fi
   if ! qf_wait_service storage "qaflow-storage /health" "$QAFLOW_START_TIMEOUT" storage_healthy; then
     qf_die "qaflow-storage did not become healthy"

@@ -53,8 +53,10 @@ qf_spawn() {
   # The inner shell closes every inherited descriptor above 2 (a caller's pipes must not be
   # held open by a daemon), records its own pid and then becomes CMD, so the pid file names
   # CMD whether or not setsid had to fork.
+  # (The 2>/dev/null is on each close, not on the loop: on the loop, bash would keep its saved copy
+  # of stderr in a descriptor above 2, the loop would close it, and stderr would stay /dev/null.)
   # shellcheck disable=SC2016
-  setsid bash -c 'for fd in /proc/$$/fd/*; do fd=${fd##*/}; ((fd > 2)) && eval "exec $fd>&-"; done 2>/dev/null
+  setsid bash -c 'for fd in /proc/$$/fd/*; do fd=${fd##*/}; ((fd > 2)) && { eval "exec $fd>&-"; } 2>/dev/null; done
     echo $$ >"$0.tmp" && mv "$0.tmp" "$0" && exec "$@"' "$pidf" "$@" >>"$log" 2>&1 </dev/null &
   local i
   for ((i = 0; i < 100; i++)); do

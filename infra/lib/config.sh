@@ -3,6 +3,7 @@
 # qf_config_defaults: fill every QAFLOW_* setting that the environment did not set.
 qf_config_defaults() {
   : "${QAFLOW_VAR:=$QAFLOW_ROOT/var}"
+  qf_settings_file
   : "${QAFLOW_BUILD_DIR:=$QAFLOW_ROOT/build}"
   [[ "$QAFLOW_BUILD_DIR" = /* ]] || QAFLOW_BUILD_DIR="$QAFLOW_ROOT/$QAFLOW_BUILD_DIR"
   : "${QAFLOW_BIN_DIR:=$QAFLOW_BUILD_DIR/bin}"
@@ -31,6 +32,18 @@ qf_config_defaults() {
     QAFLOW_PG_PORT QAFLOW_REDIS_PORT QAFLOW_KAFKA_PORT QAFLOW_KAFKA_CONTROLLER_PORT QAFLOW_STORAGE_PORT \
     QAFLOW_PG_USER QAFLOW_PG_PASSWORD QAFLOW_PG_DB QAFLOW_PG_BIN QAFLOW_PG_OS_USER \
     QAFLOW_REDIS_MAXMEMORY QAFLOW_REDIS_POLICY QAFLOW_KAFKA_HEAP QAFLOW_START_TIMEOUT QAFLOW_COMPONENTS
+}
+
+# qf_settings_file: settings saved in $QAFLOW_VAR/settings.env ("export NAME=VALUE" lines, written by
+# ./qaflow experiment threshold --apply); a variable already in the environment wins over the file.
+qf_settings_file() {
+  local f="$QAFLOW_VAR/settings.env" line name
+  [[ -f "$f" ]] || return 0
+  while IFS= read -r line; do
+    [[ "$line" =~ ^export\ ([A-Z_][A-Z0-9_]*)=(.*)$ ]] || continue
+    name="${BASH_REMATCH[1]}"
+    [[ -n "${!name+x}" ]] || eval "$line"
+  done <"$f"
 }
 
 # Addresses derived from the ports, for clients and services.

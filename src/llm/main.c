@@ -9,6 +9,7 @@
 #include "backend.h"
 #include "config.h"
 #include "http.h"
+#include "llm_config.h"
 #include "log.h"
 #include "msg.h"
 #include "prompt.h"
@@ -24,18 +25,8 @@ static const config_entry settings[] = {
     {"topic-overload", "QAFLOW_TOPIC_ERR_OVERLOAD", NULL, CONFIG_STRING, MSG_TOPIC_ERR_OVERLOAD, 0, 0, "topic for 503/429/timeouts"},
     {"topic-quota", "QAFLOW_TOPIC_ERR_QUOTA", NULL, CONFIG_STRING, MSG_TOPIC_ERR_QUOTA, 0, 0, "topic for 402/quota errors"},
     {"topic-failed", "QAFLOW_TOPIC_FAILED", NULL, CONFIG_STRING, MSG_TOPIC_FAILED, 0, 0, "dead-letter topic"},
-    {"backend", "QAFLOW_LLM_BACKEND", NULL, CONFIG_STRING, "ollama", 0, 0, "LLM API: ollama | openai (also openai-chat, openai-completions)"},
-    {"openai-endpoint", "QAFLOW_LLM_OPENAI_ENDPOINT", NULL, CONFIG_STRING, "completions", 0, 0, "OpenAI-compatible endpoint: completions | chat"},
-    {"llm-url", "QAFLOW_LLM_URL", NULL, CONFIG_STRING, "", 0, 0, "LLM base URL (ollama: default $OLLAMA_HOST or localhost:11434; openai: default http://127.0.0.1:8090)"},
-    {"model", "QAFLOW_LLM_MODEL", NULL, CONFIG_STRING, "tinyllama", 0, 0, "model name sent to the LLM"},
-    {"api-key", "QAFLOW_LLM_API_KEY", NULL, CONFIG_STRING, "", 0, 0, "bearer token for OpenAI-compatible servers (else $OPENAI_API_KEY)"},
-    {"prompt-template", "QAFLOW_LLM_PROMPT", NULL, CONFIG_STRING, "", 0, 0, "prompt with {question} (\\n escapes); empty: built-in few-shot completion prompt"},
-    {"stop", "QAFLOW_LLM_STOP", NULL, CONFIG_LIST, NULL, 0, 0, "stop sequence (repeatable, \\n escapes); default with the built-in prompt: \\nQuestion:"},
-    {"temperature", "QAFLOW_LLM_TEMPERATURE", NULL, CONFIG_DOUBLE, "0.7", 0, 2, "sampling temperature"},
-    {"max-tokens", "QAFLOW_LLM_MAX_TOKENS", NULL, CONFIG_INT, "128", 1, 8192, "longest answer in tokens"},
+    LLM_CONFIG_ENTRIES,
     {"concurrency", "QAFLOW_LLM_CONCURRENCY", NULL, CONFIG_INT, "4", 1, 4096, "LLM requests in flight"},
-    {"timeout-s", "QAFLOW_LLM_TIMEOUT_S", NULL, CONFIG_DOUBLE, "120", 0.1, 3600, "whole LLM request timeout (then: overload)"},
-    {"connect-timeout-ms", "QAFLOW_LLM_CONNECT_TIMEOUT_MS", NULL, CONFIG_INT, "3000", 1, 600000, "LLM connect timeout"},
     {"shutdown-timeout-s", "QAFLOW_LLM_SHUTDOWN_TIMEOUT_S", NULL, CONFIG_INT, "30", 0, 3600, "how long a shutdown waits for in-flight work"},
     {"metrics-port", "QAFLOW_LLM_METRICS_PORT", NULL, CONFIG_INT, "5011", 0, 65535, "port of /health and /metrics (0: any)"},
     {"bind", "QAFLOW_BIND", NULL, CONFIG_STRING, "127.0.0.1", 0, 0, "bind address of /health and /metrics"},
@@ -47,37 +38,18 @@ static const config_entry settings[] = {
 /* The worker's parts; what /health reports. */
 typedef struct llm_app {
     worker *w;
-    char *url;
-    char **stops; /* NULL-terminated */
+    llm_config lc; /* the LLM settings (src/llm/llm_config.h, shared with the storage's sync mode) */
     int curl_ready;
-    const char *backend, *model;
+    const char *backend;
 } llm_app;
 
 static void llm_health(void *opaque, const http_request *req, http_response *resp)
 {
     llm_app *a = opaque;
     json_t *j = json_pack("{s:s, s:i, s:s, s:s, s:s}", "status", "ok", "assigned_partitions",
-                          a->w ? worker_assigned(a->w) : 0, "backend", a->backend, "llm_url", a->url, "model",
-                          a->model);
+                          a->w ? worker_assigned(a->w) : 0, "backend", a->backend, "llm_url", a->lc.url,
+                          "model", a->lc.model);
     http_response_json(resp, 200, j);
-}
-
-/* Expands \n, \t, \\ in a setting value; malloc'd. */
-static char *unescape(const char *s)
-{
-    char *out = malloc(strlen(s) + 1), *o = out;
-    if (!out)
-        return NULL;
-    for (; *s; s++) {
-        if (*s == '\\' && (s[1] == 'n' || s[1] == 't' || s[1] == '\\')) {
-            *o++ = s[1] == 'n' ? '\n' : s[1] == 't' ? '\t' : '\\';
-            s++;
-        } else {
-            *o++ = *s;
-        }
-    }
-    *o = '\0';
-    return out;
 }
 
 /* --print-prompt QUESTION: the prompt exactly as the LLM gets it, on stdout. 0, or 2 (bad template). */
@@ -100,43 +72,6 @@ static int llm_print_prompt(const char *tmpl, const char *question)
     return fflush(stdout) == 0 ? SERVICE_DONE : 1;
 }
 
-/* The LLM's URL (the backend's default when --llm-url is empty), into a->url. 0, or 2. */
-static int llm_resolve_url(llm_app *a, const config *cfg, llm_backend_kind *kind)
-{
-    char err[512];
-    if (backend_parse_kind(config_get_string(cfg, "backend"), config_get_string(cfg, "openai-endpoint"), kind,
-                           err, sizeof err) != 0) {
-        log_error("%s", err);
-        return 2;
-    }
-    const char *base = config_get_string(cfg, "llm-url");
-    if (!base || !*base) {
-        const char *oh = getenv("OLLAMA_HOST");
-        base = *kind == LLM_BACKEND_OLLAMA ? (oh && *oh ? oh : "localhost:11434") : "http://127.0.0.1:8090";
-    }
-    if (!(a->url = backend_url(*kind, base, err, sizeof err))) {
-        log_error("%s", err);
-        return 2;
-    }
-    a->backend = backend_kind_name(*kind);
-    return 0;
-}
-
-/* Stop sequences from --stop, or the built-in prompt's default. 0, or -1 (out of memory). */
-static int llm_stops(llm_app *a, const config *cfg, const char *tmpl)
-{
-    const char *const *cfg_stops = NULL;
-    size_t n = config_get_list(cfg, "stop", &cfg_stops);
-    if (!(a->stops = calloc(n + 2, sizeof *a->stops)))
-        return -1;
-    for (size_t i = 0; i < n; i++)
-        if (!(a->stops[i] = unescape(cfg_stops[i])))
-            return -1;
-    if (n == 0 && (!tmpl || !*tmpl) && !(a->stops[0] = strdup("\nQuestion:")))
-        return -1;
-    return 0;
-}
-
 static int llm_start(service *s, void *app)
 {
     llm_app *a = app;
@@ -146,18 +81,11 @@ static int llm_start(service *s, void *app)
     if (question)
         return llm_print_prompt(tmpl, question);
     char err[512];
-    llm_backend_kind kind;
-    int rc = llm_resolve_url(a, cfg, &kind);
-    if (rc != 0)
-        return rc;
-    const char *api_key = config_get_string(cfg, "api-key");
-    if ((!api_key || !*api_key) && getenv("OPENAI_API_KEY"))
-        api_key = getenv("OPENAI_API_KEY");
-    if (llm_stops(a, cfg, tmpl) != 0) {
-        log_error("out of memory");
-        return 1;
+    if (llm_config_read(cfg, &a->lc, err, sizeof err) != 0) {
+        log_error("%s", err);
+        return 2;
     }
-    a->model = config_get_string(cfg, "model");
+    a->backend = backend_kind_name(a->lc.kind);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     a->curl_ready = 1;
     worker_opts wo = {
@@ -169,17 +97,17 @@ static int llm_start(service *s, void *app)
         .topic_overload = config_get_string(cfg, "topic-overload"),
         .topic_quota = config_get_string(cfg, "topic-quota"),
         .topic_failed = config_get_string(cfg, "topic-failed"),
-        .backend = kind,
-        .llm_url = a->url,
-        .api_key = api_key,
-        .model = a->model,
-        .prompt_template = tmpl,
-        .stop = (const char *const *)a->stops,
-        .temperature = config_get_double(cfg, "temperature"),
-        .max_tokens = (int)config_get_int(cfg, "max-tokens"),
+        .backend = a->lc.kind,
+        .llm_url = a->lc.url,
+        .api_key = a->lc.api_key,
+        .model = a->lc.model,
+        .prompt_template = a->lc.prompt_template,
+        .stop = (const char *const *)a->lc.stop,
+        .temperature = a->lc.temperature,
+        .max_tokens = a->lc.max_tokens,
         .concurrency = (int)config_get_int(cfg, "concurrency"),
-        .timeout_ms = (long)(config_get_double(cfg, "timeout-s") * 1000),
-        .connect_timeout_ms = (long)config_get_int(cfg, "connect-timeout-ms"),
+        .timeout_ms = a->lc.timeout_ms,
+        .connect_timeout_ms = a->lc.connect_timeout_ms,
         .shutdown_timeout_s = (int)config_get_int(cfg, "shutdown-timeout-s"),
         .prom = service_prom(s),
     };
@@ -199,7 +127,7 @@ static int llm_start(service *s, void *app)
         log_error("metrics server: %s", err);
         return 1;
     }
-    log_info("started backend=%s url=%s model=%s concurrency=%d metrics_port=%d", a->backend, a->url, a->model,
+    log_info("started backend=%s url=%s model=%s concurrency=%d metrics_port=%d", a->backend, a->lc.url, a->lc.model,
              wo.concurrency, service_http_port(s));
     return 0;
 }
@@ -214,10 +142,7 @@ static void llm_stop(void *app)
 {
     llm_app *a = app;
     worker_destroy(a->w);
-    for (size_t i = 0; a->stops && a->stops[i]; i++)
-        free(a->stops[i]);
-    free(a->stops);
-    free(a->url);
+    llm_config_free(&a->lc);
     if (a->curl_ready)
         curl_global_cleanup();
 }

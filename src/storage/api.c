@@ -83,6 +83,88 @@ static void reply_db_down(api *a, http_response *resp, const char *err)
     http_response_header(resp, "Retry-After", "1");
 }
 
+/* Lookup of a question already answered: 1 and the reply sent when it is completed, 0 when
+ * not (absent, pending or failed), -1 and a 503 sent on a database error. */
+static int reply_if_completed(api *a, const char *qid, http_response *resp)
+{
+    char *cached = a->d.cache ? cache_get(a->d.cache, qid) : NULL;
+    if (cached) {
+        prom_counter_inc(a->q_completed);
+        reply_completed(resp, "cache", qid, cached);
+        free(cached);
+        return 1;
+    }
+    char err[512];
+    store_lookup l = { 0 };
+    pg_conn *c = store_acquire(a->d.store);
+    int rc = store_lookup_question(c, qid, &l, err, sizeof err);
+    store_release(a->d.store, c);
+    if (rc != 0) {
+        reply_db_down(a, resp, err);
+        return -1;
+    }
+    int done = l.status == STORE_COMPLETED;
+    if (done) {
+        prom_counter_inc(a->q_completed);
+        if (a->d.cache) cache_put(a->d.cache, qid, l.result_json);
+        reply_completed(resp, "database", qid, l.result_json);
+    }
+    store_lookup_free(&l);
+    return done;
+}
+
+/* POST /query?mode=sync: answered by a sync-mode worker before replying (Tarea 1's behaviour);
+ * ?attempts=all (threshold calibration) makes every attempt, stores nothing and returns their scores. */
+static void handle_query_sync(api *a, const http_request *req, const char *qid, const char *text,
+                              const char *answer, http_response *resp)
+{
+    const char *att = http_request_query(req, "attempts");
+    if (att && strcmp(att, "all") != 0) {
+        http_response_error(resp, 400, "attempts must be all (or absent)");
+        return;
+    }
+    if (!a->d.sync) {
+        http_response_error(resp, 503, "sync mode is off (qaflow-storage --sync-workers 0)");
+        return;
+    }
+    if (!att && reply_if_completed(a, qid, resp) != 0)
+        return;
+    syncmode_worker *w = syncmode_acquire(a->d.sync);
+    if (!w) {
+        http_response_error(resp, 503, "all %d sync workers are busy, try again", syncmode_workers(a->d.sync));
+        http_response_header(resp, "Retry-After", "1");
+        return;
+    }
+    syncmode_outcome o;
+    int rc = syncmode_answer(a->d.sync, w, qid, text, answer, att != NULL, &o);
+    syncmode_release(a->d.sync, w);
+    if (rc != 0) {
+        http_response_error(resp, 500, "out of memory");
+    } else if (!o.ok) {
+        http_response_json(resp, 502, json_pack("{s:s,s:s,s:s,s:s,s:s,s:i,s:i}", "status", "failed", "question_id",
+                                                qid, "reason", o.reason, "stage", o.stage, "error_type",
+                                                o.error_type, "http_status", o.http_status, "attempts", o.n));
+    } else if (att) {
+        http_response_json(resp, 200, syncmode_attempts_json(a->d.sync, qid, &o));
+    } else {
+        char err[512];
+        store_lookup l = { 0 };
+        pg_conn *c = store_acquire(a->d.store);
+        rc = syncmode_persist(a->d.sync, c, qid, text, answer, &o, err, sizeof err);
+        if (rc == 0)
+            rc = store_lookup_question(c, qid, &l, err, sizeof err);
+        store_release(a->d.store, c);
+        if (rc != 0 || l.status != STORE_COMPLETED) {
+            reply_db_down(a, resp, rc != 0 ? err : "the answer was stored but cannot be read back");
+        } else {
+            if (a->d.cache) cache_put(a->d.cache, qid, l.result_json);
+            reply_completed(resp, "sync", qid, l.result_json);
+        }
+        store_lookup_free(&l);
+    }
+    syncmode_outcome_free(&o);
+}
+
 /* 1 when the request says its body is JSON: media type application/json (any case), optionally with
  * parameters such as charset=utf-8. A form or text/plain post (what a web page can send cross-origin
  * without asking) is not. */
@@ -111,6 +193,12 @@ static void handle_query(void *opaque, const http_request *req, http_response *r
         http_response_error(resp, 415, "POST /query takes Content-Type: application/json");
         return;
     }
+    const char *mode = http_request_query(req, "mode");
+    if (mode && strcmp(mode, "sync") != 0 && strcmp(mode, "async") != 0) {
+        prom_counter_inc(a->q_bad);
+        http_response_error(resp, 400, "mode must be async or sync");
+        return;
+    }
     json_t *body = json_parse_object(req->body, req->body_len, err, sizeof err);
     const char *text = NULL, *answer = NULL;
     if (!body || json_field_string(body, "question_text", 1, 1, &text, err, sizeof err) != 0 ||
@@ -124,6 +212,11 @@ static void handle_query(void *opaque, const http_request *req, http_response *r
     if (qid_derive(text, strlen(text), qid, err, sizeof err) != 0) {
         prom_counter_inc(a->q_bad);
         http_response_error(resp, 400, "%s", err);
+        json_decref(body);
+        return;
+    }
+    if (mode && strcmp(mode, "sync") == 0) {
+        handle_query_sync(a, req, qid, text, answer, resp);
         json_decref(body);
         return;
     }

@@ -1,4 +1,4 @@
-/* api.h -- qaflow-storage's HTTP API: POST /query, GET /status/<id>, GET /metrics, GET /health. */
+/* api.h -- qaflow-storage's HTTP API: POST /query (async, or ?mode=sync), GET /status/<id>, GET /metrics, GET /health. */
 #ifndef QAFLOW_STORAGE_API_H
 #define QAFLOW_STORAGE_API_H
 
@@ -10,6 +10,7 @@
 #include "outbox.h"
 #include "prom.h"
 #include "store.h"
+#include "syncmode.h"
 
 typedef struct api api;
 
@@ -19,6 +20,7 @@ typedef struct api_deps {
     outbox_relay *relay;        /* may be NULL (relay disabled): then Kafka is not checked */
     enqueue_batcher *batcher;   /* may be NULL: each POST then commits on its own */
     prom_registry *prom;
+    syncmode *sync;             /* may be NULL: POST /query?mode=sync then answers 503 */
 } api_deps;
 
 api *api_create(const api_deps *d, char *err, size_t errlen);

@@ -1,11 +1,14 @@
 /* main.c -- qaflow-storage: reads its configuration, wires API, cache, outbox relay and consumer, shuts down cleanly. */
 #include <stdio.h>
 
+#include <curl/curl.h>
+
 #include "api.h"
 #include "cache.h"
 #include "config.h"
 #include "enqueue.h"
 #include "http.h"
+#include "llm_config.h"
 #include "log.h"
 #include "outbox.h"
 #include "persist.h"
@@ -13,6 +16,7 @@
 #include "prom.h"
 #include "service.h"
 #include "store.h"
+#include "syncmode.h"
 
 static const config_entry storage_config[] = {
     { "port", "QAFLOW_STORAGE_PORT", NULL, CONFIG_INT, "5001", 0, 65535, "HTTP port (0 picks a free one)" },
@@ -42,6 +46,13 @@ static const config_entry storage_config[] = {
     { "outbox-poll-ms", "QAFLOW_OUTBOX_POLL_MS", NULL, CONFIG_INT, "200", 1, 60000, "relay idle wait (new rows wake it at once)" },
     { "outbox-timeout-ms", "QAFLOW_OUTBOX_TIMEOUT_MS", NULL, CONFIG_INT, "30000", 1000, 600000, "message.timeout.ms of the relay's producer" },
     { "outbox-retention", "QAFLOW_OUTBOX_RETENTION", NULL, CONFIG_INT, "3600", 0, 31536000, "seconds to keep sent outbox rows (0: forever)" },
+    { "sync-workers", "QAFLOW_STORAGE_SYNC_WORKERS", NULL, CONFIG_INT, "4", 0, 1024, "POST /query?mode=sync: questions answered at once (more: 503); 0 turns the sync mode off" },
+    { "scorer-url", "QAFLOW_SCORER_URL", NULL, CONFIG_STRING, "http://127.0.0.1:5002", 0, 0, "sync mode: qaflow-scorer base URL" },
+    { "scorer-timeout-ms", "QAFLOW_SCORER_TIMEOUT_MS", NULL, CONFIG_INT, "15000", 100, 600000, "sync mode: limit for one POST /score" },
+    { "score-field", "QAFLOW_SCOREJOB_SCORE_FIELD", NULL, CONFIG_STRING, "auto", 0, 0, "sync mode: auto (f1_rescaled when present, else f1), f1_rescaled or f1 (as the ScoreJob)" },
+    { "threshold", "QAFLOW_SCOREJOB_THRESHOLD", NULL, CONFIG_DOUBLE, "0.5", -1, 2, "sync mode: accept at or above this score (the ScoreJob's --threshold)" },
+    { "max-regenerations", "QAFLOW_SCOREJOB_MAX_REGENERATIONS", NULL, CONFIG_INT, "3", 0, 63, "sync mode: regenerations before the best attempt is accepted (the ScoreJob's)" },
+    LLM_CONFIG_ENTRIES,
     { "log-level", "QAFLOW_LOG_LEVEL", NULL, CONFIG_STRING, "info", 0, 0, "debug, info, warn or error" },
 };
 
@@ -53,6 +64,8 @@ typedef struct storage_app {
     persist_consumer *pc;
     enqueue_batcher *eb;
     api *ap;
+    llm_config llm;
+    syncmode *sync;
 } storage_app;
 
 /* PostgreSQL pool and the Redis cache in front of it. */
@@ -109,6 +122,32 @@ static int storage_start_kafka(storage_app *a, const config *cfg, prom_registry 
     return 0;
 }
 
+/* The sync mode's worker pool (LLM and scorer clients), unless --sync-workers is 0. */
+static int storage_start_sync(storage_app *a, const config *cfg, prom_registry *prom)
+{
+    char err[512];
+    int workers = (int)config_get_int(cfg, "sync-workers");
+    if (workers == 0)
+        return 0;
+    curl_global_init(CURL_GLOBAL_DEFAULT); /* here, before any thread uses libcurl */
+    if (llm_config_read(cfg, &a->llm, err, sizeof err) != 0) {
+        log_error("sync mode: %s", err);
+        return -1;
+    }
+    syncmode_opts so = { .workers = workers, .llm = &a->llm, .scorer_url = config_get_string(cfg, "scorer-url"),
+                         .scorer_timeout_ms = (long)config_get_int(cfg, "scorer-timeout-ms"),
+                         .score_field = config_get_string(cfg, "score-field"),
+                         .threshold = config_get_double(cfg, "threshold"),
+                         .max_regenerations = (int)config_get_int(cfg, "max-regenerations"), .prom = prom };
+    if (!(a->sync = syncmode_create(&so, err, sizeof err))) {
+        log_error("sync mode: %s", err);
+        return -1;
+    }
+    log_info("sync mode: %d workers llm=%s model=%s scorer=%s threshold=%g max_regenerations=%d", workers,
+             a->llm.url, a->llm.model, so.scorer_url, so.threshold, so.max_regenerations);
+    return 0;
+}
+
 /* The group-commit writers, the API and its HTTP server. */
 static int storage_start_api(storage_app *a, service *s)
 {
@@ -121,7 +160,10 @@ static int storage_start_api(storage_app *a, service *s)
         log_error("enqueue: %s", err);
         return -1;
     }
-    api_deps deps = { .store = a->st, .cache = a->ca, .relay = a->relay, .batcher = a->eb, .prom = service_prom(s) };
+    if (storage_start_sync(a, cfg, service_prom(s)) != 0)
+        return -1;
+    api_deps deps = { .store = a->st, .cache = a->ca, .relay = a->relay, .batcher = a->eb, .prom = service_prom(s),
+                      .sync = a->sync };
     if (!(a->ap = api_create(&deps, err, sizeof err))) {
         log_error("api: %s", err);
         return -1;
@@ -161,6 +203,8 @@ static void storage_stop(void *app)
     persist_consumer_destroy(a->pc);
     outbox_relay_destroy(a->relay);
     api_destroy(a->ap);
+    syncmode_destroy(a->sync);
+    llm_config_free(&a->llm);
     cache_destroy(a->ca);
     store_destroy(a->st);
 }
@@ -170,6 +214,7 @@ int main(int argc, char **argv)
     static const service_def def = {
         .prog = "qaflow-storage",
         .summary = "qaflow's storage service: HTTP API (POST /query, GET /status/<id>, GET /metrics, GET /health),\n"
+                   "POST /query?mode=sync answered inline by a bounded pool (LLM + scorer + regeneration, no Kafka),\n"
                    "Redis cache-aside, transactional outbox to questions-pending and the persistence consumer.",
         .settings = storage_config,
         .nsettings = sizeof storage_config / sizeof storage_config[0],

@@ -109,3 +109,20 @@ fail:
     json_decref(msgs);
     return -1;
 }
+
+int runs_for_sync(pg_conn *pg, const char *question_id, const char *question_text, const char *original_answer,
+                  const char *at, char *err, size_t errlen)
+{
+    static const char *const sql =
+        "SELECT COALESCE((SELECT new_run FROM qaflow_start_run($1, $2, $3, $4::timestamptz, NULL)),"
+        "                (SELECT run FROM questions WHERE question_id = $1))";
+    const char *params[4] = { question_id, question_text, original_answer, at };
+    PGresult *r = pg_exec(pg, sql, 4, params, err, errlen);
+    if (!r)
+        return -1;
+    int run = PQgetisnull(r, 0, 0) ? -1 : atoi(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    if (run < 1)
+        snprintf(err, errlen, "no run for question %s", question_id);
+    return run;
+}

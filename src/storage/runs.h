@@ -24,4 +24,11 @@ typedef struct runs_request {
  * nothing written (every req->run 0). */
 int runs_start(pg_conn *pg, runs_request *reqs, int n, char *err, size_t errlen);
 
+/* The run a synchronous answer (POST /query?mode=sync, no Kafka) is stored in: the rule above starts one
+ * when the question is new (run 1) or failed (its next run), with no outbox message; otherwise the
+ * question's current run (a pending run is completed by whichever answer comes first). Returns the
+ * run (>= 1), or -1 with err. */
+int runs_for_sync(pg_conn *pg, const char *question_id, const char *question_text, const char *original_answer,
+                  const char *at, char *err, size_t errlen);
+
 #endif

@@ -20,7 +20,7 @@ typedef struct tq {
     long index;
     tq_state state;
     char qid[129];
-    int64_t sent_us, next_poll_us;
+    int64_t sched_us, sent_us, next_poll_us; /* latencies count from sched_us (coordinated omission) */
     int http_status;
 } tq;
 
@@ -49,8 +49,15 @@ typedef struct traffic_run {
     long wq_head, wq_len;
     long inflight;
     treq *live; /* requests in flight */
-    int64_t first_send_us, last_send_us;
+    int64_t t0_us, first_send_us, last_send_us;
 } traffic_run;
+
+/* The per-second series, when asked for. */
+static void traffic_event_at(traffic_run *r, int64_t now_us, traffic_event ev, double latency_ms) {
+    if (r->o->series) traffic_series_add(r->o->series, (double)(now_us - r->t0_us) / 1e6, ev, latency_ms);
+}
+
+static double traffic_since_sched_ms(const tq *t, int64_t now_us) { return (double)(now_us - t->sched_us) / 1000.0; }
 
 static void traffic_wq_push(traffic_run *r, long idx) {
     r->wait_q[(r->wq_head + r->wq_len) % r->n] = idx;
@@ -126,6 +133,12 @@ int traffic_answer_parse(const char *body, size_t len, traffic_answer *a) {
         if (a->attempts == 0 && !isnan(att)) a->attempts = (long)att;
         if (json_is_true(json_object_get(o, "accepted_below_threshold"))) a->below_threshold = 1;
     }
+    json_t *arr = json_object_get(root, "attempts"), *it;
+    size_t i;
+    json_array_foreach(arr, i, it) {
+        if (a->n_attempt_scores == (int)(sizeof a->attempt_scores / sizeof *a->attempt_scores)) break;
+        a->attempt_scores[a->n_attempt_scores++] = traffic_json_num(it, "bert_score");
+    }
     json_decref(root);
     return 0;
 }
@@ -138,7 +151,10 @@ static void traffic_write_result(traffic_run *r, const tq *t, const char *outcom
                           (json_int_t)t->q->line, "class", t->q->class_index, "question_id", t->qid, "outcome",
                           outcome, "http_status", t->http_status);
     if (!o) return;
-    if (t->sent_us) json_object_set_new(o, "elapsed_ms", json_real((double)(now_us - t->sent_us) / 1000.0));
+    if (t->sent_us) {
+        json_object_set_new(o, "elapsed_ms", json_real(traffic_since_sched_ms(t, now_us)));
+        json_object_set_new(o, "send_late_ms", json_real((double)(t->sent_us - t->sched_us) / 1000.0));
+    }
     if (a) {
         if (a->attempts > 0) json_object_set_new(o, "processing_attempts", json_integer(a->attempts));
         if (!isnan(a->bert_score)) json_object_set_new(o, "bert_score", json_real(a->bert_score));
@@ -146,6 +162,12 @@ static void traffic_write_result(traffic_run *r, const tq *t, const char *outcom
         if (a->source[0]) json_object_set_new(o, "source", json_string(a->source));
         if (a->reason[0]) json_object_set_new(o, "reason", json_string(a->reason));
         if (a->below_threshold) json_object_set_new(o, "accepted_below_threshold", json_true());
+        if (a->n_attempt_scores > 0) {
+            json_t *sc = json_array();
+            for (int k = 0; sc && k < a->n_attempt_scores; k++)
+                json_array_append_new(sc, isnan(a->attempt_scores[k]) ? json_null() : json_real(a->attempt_scores[k]));
+            json_object_set_new(o, "attempt_scores", sc);
+        }
     }
     char *line = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(10));
     if (line) {
@@ -175,7 +197,8 @@ static int traffic_start(traffic_run *r, tq *t, int is_post, int64_t now_us) {
         json_decref(b);
         q->hdrs = curl_slist_append(NULL, "Content-Type: application/json");
         if (!q->body || !q->hdrs) goto fail;
-        snprintf(url, sizeof(url), "%s/query", r->base);
+        snprintf(url, sizeof(url), "%s/query%s", r->base,
+                 !r->o->sync ? "" : r->o->all_attempts ? "?mode=sync&attempts=all" : "?mode=sync");
         curl_easy_setopt(q->h, CURLOPT_POSTFIELDS, q->body);
         curl_easy_setopt(q->h, CURLOPT_POSTFIELDSIZE, (long)strlen(q->body));
         curl_easy_setopt(q->h, CURLOPT_HTTPHEADER, q->hdrs);
@@ -210,17 +233,19 @@ static void traffic_post_done(traffic_run *r, treq *q, CURLcode cc, long code, i
     t->http_status = (int)code;
     if (cc != CURLE_OK) {
         st->errors++;
+        traffic_event_at(r, now_us, TRAFFIC_EV_ERROR, NAN);
         log_warn("POST /query failed index=%ld err=\"%s\"", t->index, q->errbuf[0] ? q->errbuf : curl_easy_strerror(cc));
         traffic_finish(r, t, "send_error", NULL, now_us);
         return;
     }
-    traffic_samples_add(&st->post_ms, (double)(now_us - q->start_us) / 1000.0);
+    traffic_samples_add(&st->post_ms, traffic_since_sched_ms(t, now_us));
     if (code > 0 && code < 600) st->status_codes[code]++;
     traffic_answer a;
     int parsed = traffic_answer_parse(q->resp, q->resp_len, &a) == 0;
     if (parsed && a.question_id[0]) snprintf(t->qid, sizeof(t->qid), "%s", a.question_id);
     if (code == 202 && parsed && t->qid[0]) {
         st->accepted++;
+        traffic_event_at(r, now_us, TRAFFIC_EV_ACCEPTED, NAN);
         if (r->o->no_wait) {
             traffic_finish(r, t, "accepted", &a, now_us);
             return;
@@ -230,7 +255,16 @@ static void traffic_post_done(traffic_run *r, treq *q, CURLcode cc, long code, i
         traffic_wq_push(r, t->index);
         return;
     }
+    if (code == 200 && parsed && strcmp(a.status, "completed") == 0 && strcmp(a.source, "sync") == 0) {
+        /* answered synchronously: the POST itself was the whole question */
+        traffic_samples_add(&st->e2e_ms, traffic_since_sched_ms(t, now_us));
+        traffic_event_at(r, now_us, TRAFFIC_EV_COMPLETED, traffic_since_sched_ms(t, now_us));
+        traffic_stats_add_completed(st, a.attempts, a.bert_score, a.first_score, a.below_threshold);
+        traffic_finish(r, t, "completed", &a, now_us);
+        return;
+    }
     if (code == 200 && parsed && strcmp(a.status, "completed") == 0) {
+        traffic_event_at(r, now_us, TRAFFIC_EV_COMPLETED, NAN);
         if (strcmp(a.source, "database") == 0) st->from_database++;
         else st->from_cache++;
         traffic_stats_add_completed(st, a.attempts, a.bert_score, a.first_score, a.below_threshold);
@@ -240,10 +274,19 @@ static void traffic_post_done(traffic_run *r, treq *q, CURLcode cc, long code, i
     if (code == 200 && parsed && strcmp(a.status, "failed") == 0) {
         st->from_database++;
         st->failed++;
+        traffic_event_at(r, now_us, TRAFFIC_EV_FAILED, NAN);
+        traffic_finish(r, t, "failed", &a, now_us);
+        return;
+    }
+    if (r->o->sync && parsed && strcmp(a.status, "failed") == 0) {
+        /* the synchronous path gave up (the LLM or the scorer failed): the question is lost */
+        st->failed++;
+        traffic_event_at(r, now_us, TRAFFIC_EV_FAILED, NAN);
         traffic_finish(r, t, "failed", &a, now_us);
         return;
     }
     st->rejected++;
+    traffic_event_at(r, now_us, TRAFFIC_EV_REJECTED, NAN);
     log_warn("POST /query rejected index=%ld status=%ld body=%.200s", t->index, code, q->resp ? q->resp : "");
     traffic_finish(r, t, "rejected", parsed ? &a : NULL, now_us);
 }
@@ -258,12 +301,14 @@ static void traffic_poll_done(traffic_run *r, treq *q, CURLcode cc, long code, i
         log_debug("GET /status failed question_id=%s status=%ld err=\"%s\"", t->qid, code,
                   cc != CURLE_OK ? curl_easy_strerror(cc) : "unexpected answer");
     } else if (strcmp(a.status, "completed") == 0) {
-        traffic_samples_add(&st->e2e_ms, (double)(now_us - t->sent_us) / 1000.0);
+        traffic_samples_add(&st->e2e_ms, traffic_since_sched_ms(t, now_us));
+        traffic_event_at(r, now_us, TRAFFIC_EV_COMPLETED, traffic_since_sched_ms(t, now_us));
         traffic_stats_add_completed(st, a.attempts, a.bert_score, a.first_score, a.below_threshold);
         traffic_finish(r, t, "completed", &a, now_us);
         return;
     } else if (strcmp(a.status, "failed") == 0) {
         st->failed++;
+        traffic_event_at(r, now_us, TRAFFIC_EV_FAILED, NAN);
         traffic_finish(r, t, "failed", &a, now_us);
         return;
     }
@@ -325,7 +370,15 @@ static void traffic_run_loop(traffic_run *r) {
         int64_t now = timeutil_mono_us();
         while (next_idx < r->n && now >= next_send && r->inflight < o->concurrency) {
             tq *t = &r->tqs[next_idx];
+            t->sched_us = o->rate > 0 ? next_send : now;
             t->sent_us = now;
+            traffic_event_at(r, now, TRAFFIC_EV_SENT, NAN);
+            double late_ms = (double)(now - t->sched_us) / 1000.0;
+            if (late_ms > (double)o->late_ms) {
+                r->st->late++;
+                traffic_event_at(r, now, TRAFFIC_EV_LATE, NAN);
+            }
+            if (late_ms > r->st->late_max_ms) r->st->late_max_ms = late_ms;
             if (!r->first_send_us) r->first_send_us = now;
             r->last_send_us = now;
             r->st->sent++;
@@ -341,8 +394,9 @@ static void traffic_run_loop(traffic_run *r) {
             tq *t = &r->tqs[r->wait_q[r->wq_head]];
             if (t->next_poll_us > now) break;
             traffic_wq_pop(r);
-            if (now - t->sent_us >= (int64_t)o->timeout_s * 1000000) {
+            if (now - t->sched_us >= (int64_t)o->timeout_s * 1000000) {
                 r->st->timed_out++;
+                traffic_event_at(r, now, TRAFFIC_EV_TIMED_OUT, NAN);
                 traffic_finish(r, t, "timed_out", NULL, now);
                 continue;
             }
@@ -366,6 +420,7 @@ static void traffic_run_loop(traffic_run *r) {
         curl_multi_poll(r->m, NULL, 0, (int)((wait_us + 999) / 1000), NULL);
         curl_multi_perform(r->m, &running);
         traffic_reap(r);
+        traffic_progress_tick(o->progress, r->st, timeutil_mono_us());
     }
     traffic_abort_inflight(r);
     int64_t end = timeutil_mono_us();
@@ -384,6 +439,7 @@ int traffic_client_run(const traffic_client_opts *o, const traffic_questions *qs
         return -1;
     }
     traffic_run r = {.o = o, .st = st, .n = o->count};
+    int ok = 0;
     size_t ulen = strlen(o->url);
     while (ulen > 0 && o->url[ulen - 1] == '/') ulen--;
     r.base = strndup(o->url, ulen);
@@ -397,15 +453,20 @@ int traffic_client_run(const traffic_client_opts *o, const traffic_questions *qs
     curl_multi_setopt(r.m, CURLMOPT_MAX_TOTAL_CONNECTIONS, o->concurrency);
     curl_multi_setopt(r.m, CURLMOPT_MAXCONNECTS, o->concurrency);
     for (long i = 0; i < r.n; i++) {
-        r.tqs[i].q = &qs->q[(size_t)i % qs->n];
+        size_t qi = o->order ? (size_t)o->order[i] : (size_t)i % qs->n;
+        if (qi >= qs->n) {
+            snprintf(err, errlen, "send %ld asks question %zu of %zu", i, qi, qs->n);
+            goto done;
+        }
+        r.tqs[i].q = &qs->q[qi];
         r.tqs[i].index = i;
     }
-    int64_t t0 = timeutil_mono_us();
+    int64_t t0 = r.t0_us = timeutil_mono_us();
     traffic_run_loop(&r);
     st->duration_s = (double)(timeutil_mono_us() - t0) / 1e6;
     st->send_duration_s = r.first_send_us ? (double)(r.last_send_us - r.first_send_us) / 1e6 : 0;
-done:;
-    int ok = r.m != NULL && r.tqs && r.wait_q && r.base;
+    ok = 1;
+done:
     if (r.m) curl_multi_cleanup(r.m);
     free(r.base);
     free(r.tqs);

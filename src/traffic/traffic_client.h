@@ -6,13 +6,19 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "traffic_progress.h"
 #include "traffic_questions.h"
 #include "traffic_sched.h"
+#include "traffic_series.h"
 #include "traffic_stats.h"
 
 typedef struct traffic_client_opts {
     const char *url;          /* storage base URL, e.g. http://127.0.0.1:5001 */
-    long count;               /* questions to send; the loaded ones are reused in order if fewer */
+    long count;               /* questions to send */
+    const long *order;        /* question index of each send (count entries); NULL: i % loaded */
+    int sync;                 /* POST /query?mode=sync: the 200 is the final answer, nothing to poll */
+    int all_attempts;         /* with sync: &attempts=all (threshold calibration: every attempt's score) */
+    long late_ms;             /* a send leaving later than this after its scheduled time counts as late */
     double rate;              /* per second; <= 0: as fast as concurrency allows */
     traffic_dist dist;
     uint64_t seed;
@@ -22,6 +28,8 @@ typedef struct traffic_client_opts {
     long http_timeout_ms;     /* per HTTP request */
     int no_wait;              /* only send: do not poll */
     FILE *results;            /* when not NULL: one JSON line per question */
+    traffic_series *series;   /* when not NULL: per-second counts and latencies */
+    traffic_progress *progress; /* when not NULL: ticked as the run goes */
     volatile sig_atomic_t *stop; /* set by a signal handler: stop sending, report what is known */
 } traffic_client_opts;
 
@@ -42,6 +50,8 @@ typedef struct traffic_answer {
     double bert_score, first_score;
     long attempts;
     int below_threshold;
+    double attempt_scores[16]; /* "attempts":[{"bert_score":..}...] of a calibration answer */
+    int n_attempt_scores;
 } traffic_answer;
 int traffic_answer_parse(const char *body, size_t len, traffic_answer *a);
 

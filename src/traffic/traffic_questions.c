@@ -2,11 +2,19 @@
 #include "traffic_questions.h"
 
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "traffic_sched.h"
 #include "yahoo_csv.h"
+
+#define TRAFFIC_SEED_DATASET "dataset/questions_answers.csv"
+#define TRAFFIC_SAMPLE_DATASET "dataset/sample.csv"
+
+const char *traffic_questions_default_path(void) {
+    return access(TRAFFIC_SEED_DATASET, R_OK) == 0 ? TRAFFIC_SEED_DATASET : TRAFFIC_SAMPLE_DATASET;
+}
 
 char *traffic_question_text(const char *title, size_t title_len, const char *content, size_t content_len,
                             const char *tag) {

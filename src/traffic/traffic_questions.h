@@ -27,6 +27,10 @@ typedef struct traffic_questions_opts {
     const char *tag;  /* when not empty: "[tag] " is put in front of every question text */
 } traffic_questions_opts;
 
+/* The seed's dataset path, dataset/questions_answers.csv, when that file exists (relative to the
+ * working directory), else the shipped sample dataset/sample.csv. */
+const char *traffic_questions_default_path(void);
+
 /* Joins a record's title and content the way qaflow-traffic sends them. Returns a new
  * string (caller frees) or NULL on out-of-memory. */
 char *traffic_question_text(const char *title, size_t title_len, const char *content, size_t content_len,

@@ -78,7 +78,14 @@ static void traffic_print_ms(FILE *out, const char *label, const traffic_samples
             traffic_samples_percentile(t, 99), traffic_samples_percentile(t, 100), t->n);
 }
 
+/* mode and select may be left NULL by a caller: async and sequential then. */
+static const char *traffic_info_mode(const traffic_run_info *info) { return info->mode ? info->mode : "async"; }
+static const char *traffic_info_select(const traffic_run_info *info) {
+    return info->select ? info->select : "sequential";
+}
+
 void traffic_stats_print(const traffic_stats *s, const traffic_run_info *info, FILE *out) {
+    const char *mode = traffic_info_mode(info), *select = traffic_info_select(info);
     fprintf(out, "qaflow-traffic summary\n");
     fprintf(out, "  %-14s %s (dataset %s)\n", "target", info->url, info->dataset);
     if (info->rate > 0)
@@ -86,10 +93,19 @@ void traffic_stats_print(const traffic_stats *s, const traffic_run_info *info, F
                 info->concurrency);
     else
         fprintf(out, "  %-14s unpaced, concurrency %ld\n", "rate", info->concurrency);
+    fprintf(out, "  %-14s %s POST /query%s\n", "mode", mode, strcmp(mode, "sync") == 0 ? "?mode=sync" : "");
+    if (strcmp(select, "zipf") == 0)
+        fprintf(out, "  %-14s zipf s=%.2f, %ld distinct of %ld sends\n", "selection", info->zipf_s, info->distinct,
+                info->count);
+    else
+        fprintf(out, "  %-14s %s, %ld distinct of %ld sends\n", "selection", select, info->distinct,
+                info->count);
     fprintf(out, "  %-14s %.2f s (sending %.2f s, achieved %.2f/s)\n", "duration", s->duration_s,
             s->send_duration_s,
             s->send_duration_s > 0 && s->sent > 1 ? (double)(s->sent - 1) / s->send_duration_s : 0.0);
     fprintf(out, "  %-14s %ld\n", "sent", s->sent);
+    fprintf(out, "  %-14s %ld more than %ld ms after their scheduled time (latest %.1f ms)\n", "late sends", s->late,
+            info->late_ms, s->late_max_ms);
     fprintf(out, "  %-14s %ld\n", "accepted", s->accepted);
     fprintf(out, "  %-14s %ld (cache %ld, database %ld)\n", "served at once", s->from_cache + s->from_database,
             s->from_cache, s->from_database);
@@ -115,8 +131,12 @@ void traffic_stats_print(const traffic_stats *s, const traffic_run_info *info, F
                 s->first_score_n);
     fprintf(out, "  %-14s %ld\n", "below thresh.", s->below_threshold);
     traffic_print_ms(out, "latency e2e", &s->e2e_ms);
-    fprintf(out, "  %-14s (POST to completed seen by a poll every %ld ms)\n", "", info->poll_interval_ms);
+    if (strcmp(mode, "sync") == 0)
+        fprintf(out, "  %-14s (scheduled send to the 200 with the scored answer)\n", "");
+    else
+        fprintf(out, "  %-14s (scheduled send to completed, seen by a poll every %ld ms)\n", "", info->poll_interval_ms);
     traffic_print_ms(out, "latency POST", &s->post_ms);
+    fprintf(out, "  %-14s (scheduled send to the POST's answer: what the user waits for)\n", "");
     if (s->poll_errors) fprintf(out, "  %-14s %ld\n", "poll errors", s->poll_errors);
 }
 
@@ -169,6 +189,15 @@ json_t *traffic_stats_to_json(const traffic_stats *s, const traffic_run_info *in
         s->first_score_n ? json_real(s->first_score_sum / (double)s->first_score_n) : json_null(),
         "scored", json_integer(s->score_n),
         "latency_e2e_ms", traffic_latency_json(&s->e2e_ms), "latency_post_ms", traffic_latency_json(&s->post_ms));
+    if (o) {
+        json_object_set_new(o, "mode", json_string(traffic_info_mode(info)));
+        json_object_set_new(o, "select", json_string(traffic_info_select(info)));
+        if (strcmp(traffic_info_select(info), "zipf") == 0) json_object_set_new(o, "zipf_s", json_real(info->zipf_s));
+        json_object_set_new(o, "distinct_questions", json_integer(info->distinct));
+        json_object_set_new(o, "late_ms", json_integer(info->late_ms));
+        json_object_set_new(o, "late_sends", json_integer(s->late));
+        json_object_set_new(o, "late_max_ms", json_real(s->late_max_ms));
+    }
     return o;
 fail:
     json_decref(att);

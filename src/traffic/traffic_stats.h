@@ -26,12 +26,16 @@ typedef struct traffic_stats {
     long unfinished;    /* run interrupted (signal) before a final state */
     long poll_errors;   /* GET /status answered other than 200 or failed on the wire */
     long below_threshold; /* completed with accepted_below_threshold = true */
+    long late;            /* sends that left more than --late-ms after their scheduled time */
+    double late_max_ms;   /* the latest send, against its schedule */
     long attempts[TRAFFIC_MAX_ATTEMPTS + 1]; /* [k] = completed with k attempts; [0] unknown */
     long status_codes[600];                  /* POST answers by HTTP status */
     double score_sum, first_score_sum;
     long score_n, first_score_n;
-    traffic_samples e2e_ms;  /* POST sent -> completed seen by a poll (accepted questions) */
-    traffic_samples post_ms; /* POST round trip */
+    /* Latencies count from each request's scheduled send time (not from when it actually left),
+     * so time spent waiting for a free connection is included (wrk2's coordinated-omission fix). */
+    traffic_samples e2e_ms;  /* scheduled send -> completed (seen by a poll, or the sync 200) */
+    traffic_samples post_ms; /* scheduled send -> the POST's answer (what the user waits for) */
     double duration_s;       /* whole run */
     double send_duration_s;  /* first to last POST */
 } traffic_stats;
@@ -41,6 +45,11 @@ typedef struct traffic_run_info {
     const char *url;
     const char *dataset;
     const char *distribution;
+    const char *select;   /* sequential | uniform | zipf */
+    double zipf_s;
+    long distinct;        /* distinct questions among the sends */
+    const char *mode;     /* async | sync */
+    long late_ms;
     double rate;
     long count;
     long concurrency;

@@ -9,6 +9,8 @@
 #include "traffic_client.h"
 #include "traffic_questions.h"
 #include "traffic_sched.h"
+#include "traffic_select.h"
+#include "traffic_series.h"
 #include "traffic_stats.h"
 
 static void test_dist_parse(void) {
@@ -144,6 +146,14 @@ static void test_answer_parse(void) {
     CHECK(strcmp(a.source, "cache") == 0);
     CHECK(a.attempts == 3 && a.below_threshold == 1);
     CHECK(fabs(a.bert_score - 0.81) < 1e-12 && fabs(a.first_score - 0.5) < 1e-12);
+    CHECK_INT(a.n_attempt_scores, 0);
+    /* the sync mode's calibration answer lists every attempt's score */
+    const char *cal = "{\"status\":\"completed\",\"source\":\"sync\",\"question_id\":\"q_ef\",\"attempts\":["
+                      "{\"retry_count\":0,\"bert_score\":0.25},{\"retry_count\":1,\"bert_score\":0.5},{\"retry_count\":2}]}";
+    CHECK(traffic_answer_parse(cal, strlen(cal), &a) == 0);
+    CHECK_STR(a.source, "sync");
+    CHECK_INT(a.n_attempt_scores, 3);
+    CHECK(a.attempt_scores[0] == 0.25 && a.attempt_scores[1] == 0.5 && isnan(a.attempt_scores[2]));
     const char *flat = "{\"status\":\"failed\",\"question_id\":\"q_cd\",\"failed_reason\":\"llm: 400\"}";
     CHECK(traffic_answer_parse(flat, strlen(flat), &a) == 0);
     CHECK(strcmp(a.status, "failed") == 0 && strcmp(a.question_id, "q_cd") == 0);
@@ -267,7 +277,74 @@ static void test_shuffle_uniform(const char *sample) {
     CHECK(late > 140 && late < 260);
 }
 
+static void test_select(void) {
+    traffic_select_kind k;
+    char err[128];
+    CHECK(traffic_select_parse("zipf", &k) == 0 && k == TRAFFIC_SELECT_ZIPF);
+    CHECK(traffic_select_parse("sequential", &k) == 0 && k == TRAFFIC_SELECT_SEQUENTIAL);
+    CHECK(traffic_select_parse("uniform", &k) == 0 && k == TRAFFIC_SELECT_UNIFORM);
+    CHECK(traffic_select_parse("Zipf", &k) == -1);
+    CHECK(traffic_select_parse(NULL, &k) == -1);
+    enum { N = 100, COUNT = 100000 };
+    static long order[COUNT], again[COUNT];
+    /* sequential: the dataset in order, reused */
+    CHECK(traffic_select_order(TRAFFIC_SELECT_SEQUENTIAL, 1, 7, 20, 1, order, err, sizeof err) == 0);
+    CHECK_INT(order[0], 0);
+    CHECK_INT(order[6], 6);
+    CHECK_INT(order[7], 0);
+    CHECK_INT(traffic_select_distinct(order, 20, 7), 7);
+    /* zipf s=1 over 100: P(index i) = (1/(i+1)) / H_100; the draws follow within wide bounds */
+    CHECK(traffic_select_order(TRAFFIC_SELECT_ZIPF, 1.0, N, COUNT, 3, order, err, sizeof err) == 0);
+    double h = 0;
+    for (int i = 1; i <= N; i++) h += 1.0 / i;
+    long hist[N] = {0}, out_of_range = 0;
+    for (long i = 0; i < COUNT; i++) {
+        if (order[i] < 0 || order[i] >= N) out_of_range++;
+        else hist[order[i]]++;
+    }
+    CHECK_INT(out_of_range, 0);
+    for (int i = 0; i < 3; i++) {
+        double expect = (double)COUNT / ((i + 1) * h);
+        CHECK_MSG(fabs((double)hist[i] - expect) / expect < 0.05, "index %d: %ld draws, expected %.0f", i, hist[i],
+                  expect);
+    }
+    CHECK(hist[0] > hist[1] && hist[1] > hist[2] && hist[2] > hist[50]);
+    /* repeats: 200 draws over 100 questions leave many out */
+    CHECK(traffic_select_distinct(order, 200, N) < 150);
+    /* the same seed gives the same order */
+    CHECK(traffic_select_order(TRAFFIC_SELECT_ZIPF, 1.0, N, COUNT, 3, again, err, sizeof err) == 0);
+    CHECK(memcmp(order, again, sizeof order) == 0);
+    /* s = 0 is uniform; the uniform draws cover everything */
+    CHECK(traffic_select_order(TRAFFIC_SELECT_ZIPF, 0.0, N, COUNT, 3, order, err, sizeof err) == 0);
+    memset(hist, 0, sizeof hist);
+    for (long i = 0; i < COUNT; i++) hist[order[i]]++;
+    CHECK(hist[0] > 800 && hist[0] < 1200 && hist[99] > 800 && hist[99] < 1200);
+    CHECK(traffic_select_order(TRAFFIC_SELECT_UNIFORM, 1.0, N, COUNT, 4, order, err, sizeof err) == 0);
+    CHECK_INT(traffic_select_distinct(order, COUNT, N), N);
+    /* bad arguments */
+    CHECK(traffic_select_order(TRAFFIC_SELECT_ZIPF, -1.0, N, 10, 3, order, err, sizeof err) == -1);
+    CHECK(traffic_select_order(TRAFFIC_SELECT_ZIPF, 1.0, 0, 10, 3, order, err, sizeof err) == -1);
+}
+
+static void test_series(void) {
+    traffic_series *s = traffic_series_create();
+    CHECK(s != NULL);
+    CHECK(traffic_series_add(s, 0.2, TRAFFIC_EV_SENT, NAN) == 0);
+    CHECK(traffic_series_add(s, 0.9, TRAFFIC_EV_SENT, NAN) == 0);
+    CHECK(traffic_series_add(s, 2.5, TRAFFIC_EV_COMPLETED, 120.0) == 0);
+    CHECK(traffic_series_add(s, 2.7, TRAFFIC_EV_COMPLETED, 80.0) == 0);
+    CHECK(traffic_series_add(s, 1.0, TRAFFIC_EV_N, NAN) == -1);
+    char buf[1024] = {0};
+    FILE *f = fmemopen(buf, sizeof buf - 1, "w");
+    CHECK(traffic_series_write_csv(s, f) == 0);
+    fclose(f);
+    CHECK(strstr(buf, "\n0,2,0,0,0,0,0,0,0,,,\n1,0,0,0,0,0,0,0,0,,,\n2,0,0,0,2,0,0,0,0,80.0,120.0,120.0\n") != NULL);
+    traffic_series_destroy(s);
+}
+
 int main(int argc, char **argv) {
+    test_select();
+    test_series();
     test_dist_parse();
     test_uniform_gaps();
     test_poisson_gaps();
