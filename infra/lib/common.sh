@@ -15,7 +15,8 @@ qf_logfile() { printf '%s/log/%s.log' "$QAFLOW_VAR" "$1"; }
 # qf_starttime PID: the process's start time (clock ticks since boot), which with the pid
 # identifies one process even after the pid number is reused. NAME.pid holds the pid alone
 # (other tools read it); NAME.pid.start holds the start time.
-qf_starttime() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $20 }'; }
+# Empty (status 0) when the process is already gone: callers under `set -e -o pipefail` go on and say why.
+qf_starttime() { { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null || true; } | awk '{ print $20 }'; }
 
 # qf_alive PID: the process exists and is not a zombie (an exited daemon stays a zombie until
 # whoever adopted it reaps it; it is gone for our purposes).
