@@ -12,6 +12,7 @@ int retry_policy_init(retry_policy *p, const char *name, char *err, size_t errle
         p->max_retries = 3;
         p->base_delay_s = 1;
         p->fixed_delay_s = 0;
+        p->max_delay_s = RETRY_MAX_DELAY_S;
         return 0;
     }
     if (name && strcmp(name, "quota") == 0) {
@@ -19,6 +20,7 @@ int retry_policy_init(retry_policy *p, const char *name, char *err, size_t errle
         p->max_retries = 5;
         p->fixed_delay_s = 60;
         p->base_delay_s = 0;
+        p->max_delay_s = RETRY_MAX_DELAY_S;
         return 0;
     }
     snprintf(err, errlen, "unknown retry policy '%s' (overload|quota)", name ? name : "");
@@ -54,4 +56,6 @@ void retry_policy_decide(const retry_policy *p, int error_retries, long retry_af
         out->delay_ms = retry_after_s >= 0 ? (int64_t)retry_after_s * 1000
                                            : (int64_t)p->fixed_delay_s * 1000;
     }
+    if (p->max_delay_s > 0 && out->delay_ms > (int64_t)p->max_delay_s * 1000)
+        out->delay_ms = (int64_t)p->max_delay_s * 1000;
 }

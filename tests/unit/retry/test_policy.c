@@ -46,5 +46,20 @@ int main(void)
     retry_policy_decide(&p, 5, 7, &d);
     CHECK_INT(d.forward, 0);
     CHECK(strstr(d.reason, "quota") != NULL);
+
+    /* every delay is capped: a Retry-After of a day waits max_delay_s (default 15 min), both policies */
+    CHECK_INT(p.max_delay_s, RETRY_MAX_DELAY_S);
+    retry_policy_decide(&p, 0, 86400, &d);
+    CHECK_INT(d.delay_ms, (int64_t)RETRY_MAX_DELAY_S * 1000);
+    p.max_delay_s = 30;
+    p.fixed_delay_s = 60;
+    retry_policy_decide(&p, 0, -1, &d);
+    CHECK_INT(d.delay_ms, 30000);
+    CHECK_INT(retry_policy_init(&p, "overload", err, sizeof err), 0);
+    retry_policy_decide(&p, 2, 100000, &d);
+    CHECK_INT(d.delay_ms, (int64_t)RETRY_MAX_DELAY_S * 1000);
+    p.max_delay_s = 3;
+    retry_policy_decide(&p, 2, -1, &d); /* 4 s of backoff, capped at 3 */
+    CHECK_INT(d.delay_ms, 3000);
     return CHECK_DONE();
 }
