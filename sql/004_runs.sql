@@ -48,7 +48,7 @@ ALTER TABLE llm_errors ALTER COLUMN run DROP DEFAULT;
 -- p_stuck_run NULL: a new question starts run 1, a failed one its next run; a pending or completed one
 --   starts nothing (text and answer replace the stored ones when a run starts).
 -- p_stuck_run N: the question starts its next run only if it is still pending in run N (a re-enqueue of a
---   stuck run); NULL text/answer keep the stored ones.
+--   stuck run); NULL text/answer keep the stored ones; run N is closed as failed 'stuck: re-enqueued'.
 -- Returns one row (the run started, the question's text and answer) or none.
 CREATE FUNCTION qaflow_start_run(p_question_id text, p_question_text text, p_original_answer text,
                                  p_at timestamptz, p_stuck_run integer)
@@ -77,6 +77,11 @@ BEGIN
     END IF;
     IF v_run IS NULL THEN
         RETURN;
+    END IF;
+    IF p_stuck_run IS NOT NULL THEN
+        UPDATE runs SET status = 'failed', failed_reason = 'stuck: re-enqueued', failed_stage = 'storage',
+                        finished_at = p_at
+        WHERE question_id = p_question_id AND run = p_stuck_run AND status = 'pending';
     END IF;
     INSERT INTO runs (question_id, run, status, started_at) VALUES (p_question_id, v_run, 'pending', p_at)
     ON CONFLICT (question_id, run) DO NOTHING;

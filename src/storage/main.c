@@ -16,6 +16,7 @@
 #include "prom.h"
 #include "service.h"
 #include "store.h"
+#include "sweeper.h"
 #include "syncmode.h"
 
 static const config_entry storage_config[] = {
@@ -53,6 +54,9 @@ static const config_entry storage_config[] = {
     { "threshold", "QAFLOW_SCOREJOB_THRESHOLD", NULL, CONFIG_DOUBLE, "0.5", -1, 2, "sync mode: accept at or above this score (the ScoreJob's --threshold)" },
     { "max-regenerations", "QAFLOW_SCOREJOB_MAX_REGENERATIONS", NULL, CONFIG_INT, "3", 0, 63, "sync mode: regenerations before the best attempt is accepted (the ScoreJob's)" },
     LLM_CONFIG_ENTRIES,
+    { "sweep-interval-s", "QAFLOW_STORAGE_SWEEP_INTERVAL_S", NULL, CONFIG_INT, "30", 0, 86400, "look for questions stuck in pending this often (0: no sweeper)" },
+    { "stuck-after-s", "QAFLOW_STORAGE_STUCK_AFTER_S", NULL, CONFIG_INT, "600", 1, 31536000, "a pending run with no progress (start, LLM error, attempt) for this long is re-enqueued as a new run" },
+    { "stuck-max-requeues", "QAFLOW_STORAGE_STUCK_MAX_REQUEUES", NULL, CONFIG_INT, "2", 0, 100, "re-enqueues of a stuck question in a row; then it fails with reason 'stuck'" },
     { "log-level", "QAFLOW_LOG_LEVEL", NULL, CONFIG_STRING, "info", 0, 0, "debug, info, warn or error" },
 };
 
@@ -62,6 +66,7 @@ typedef struct storage_app {
     cache *ca;
     outbox_relay *relay;
     persist_consumer *pc;
+    sweeper *sw;
     enqueue_batcher *eb;
     api *ap;
     llm_config llm;
@@ -148,6 +153,23 @@ static int storage_start_sync(storage_app *a, const config *cfg, prom_registry *
     return 0;
 }
 
+/* The sweeper of questions stuck in pending, when enabled. */
+static int storage_start_sweeper(storage_app *a, const config *cfg, prom_registry *prom)
+{
+    char err[512];
+    if (config_get_int(cfg, "sweep-interval-s") <= 0)
+        return 0;
+    sweeper_opts so = { .pg_dsn = config_get_string(cfg, "pg-dsn"),
+                        .interval_s = (int)config_get_int(cfg, "sweep-interval-s"),
+                        .stuck_after_s = (int)config_get_int(cfg, "stuck-after-s"),
+                        .max_requeues = (int)config_get_int(cfg, "stuck-max-requeues"), .batch = 200, .prom = prom };
+    if (!(a->sw = sweeper_create(&so, err, sizeof err))) {
+        log_error("sweeper: %s", err);
+        return -1;
+    }
+    return 0;
+}
+
 /* The group-commit writers, the API and its HTTP server. */
 static int storage_start_api(storage_app *a, service *s)
 {
@@ -190,6 +212,7 @@ static int storage_start(service *s, void *app)
     prom_gauge_set(prom_gauge_create(prom, "qaflow_storage_pg_timeout_seconds", "Bound of every PostgreSQL wait", NULL),
                    (double)pg_get_timeout_ms() / 1000.0);
     if (storage_start_data(a, service_config(s), prom) != 0 || storage_start_kafka(a, service_config(s), prom) != 0 ||
+        storage_start_sweeper(a, service_config(s), prom) != 0 ||
         storage_start_api(a, s) != 0)
         return 1;
     return 0;
@@ -199,6 +222,7 @@ static int storage_start(service *s, void *app)
 static void storage_stop(void *app)
 {
     storage_app *a = app;
+    sweeper_destroy(a->sw);
     enqueue_batcher_destroy(a->eb);
     persist_consumer_destroy(a->pc);
     outbox_relay_destroy(a->relay);
