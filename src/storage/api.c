@@ -29,7 +29,7 @@ struct api {
     api_deps d;
     http_route routes[NROUTES];
     int64_t started_ms;
-    prom_counter *q_new, *q_pending, *q_completed, *q_bad, *db_errors;
+    prom_counter *q_new, *q_pending, *q_completed, *q_bad, *q_backlog, *db_errors;
     prom_gauge *g_total, *g_avg, *g_pending, *g_completed, *g_failed, *g_outbox;
 };
 
@@ -229,6 +229,16 @@ static void handle_query(void *opaque, const http_request *req, http_response *r
         json_decref(body);
         return;
     }
+    /* the outbox is bounded: while Kafka does not take its messages, new work waits at the door */
+    long long backlog = outbox_relay_backlog(a->d.relay);
+    if (a->d.max_backlog > 0 && backlog > a->d.max_backlog) {
+        prom_counter_inc(a->q_backlog);
+        http_response_error(resp, 503, "outbox backlog of %lld messages over the bound of %lld: try again later",
+                            backlog, a->d.max_backlog);
+        http_response_header(resp, "Retry-After", "5");
+        json_decref(body);
+        return;
+    }
     /* 2+3. database: start a run (new question, or failed before) with its outbox row */
     char now[TIMEUTIL_ISO_LEN];
     timeutil_now_iso(now, sizeof now);
@@ -414,6 +424,10 @@ api *api_create(const api_deps *d, char *err, size_t errlen)
     a->q_pending = prom_counter_create(r, "qaflow_storage_queries_total", "POST /query outcomes", "outcome=\"in_flight\"");
     a->q_completed = prom_counter_create(r, "qaflow_storage_queries_total", "POST /query outcomes", "outcome=\"completed\"");
     a->q_bad = prom_counter_create(r, "qaflow_storage_queries_total", "POST /query outcomes", "outcome=\"rejected\"");
+    a->q_backlog = prom_counter_create(r, "qaflow_storage_queries_total", "POST /query outcomes", "outcome=\"backlog_full\"");
+    prom_gauge_set(prom_gauge_create(r, "qaflow_storage_outbox_max_backlog",
+                                     "New questions get 503 above this many unsent outbox rows (0: no bound)", NULL),
+                   (double)d->max_backlog);
     a->db_errors = prom_counter_create(r, "qaflow_storage_db_errors_total", "Requests that failed on PostgreSQL", NULL);
     a->g_total = prom_gauge_create(r, "qaflow_storage_responses", "Completed responses in PostgreSQL", NULL);
     a->g_avg = prom_gauge_create(r, "qaflow_storage_average_score", "Average BERTScore of completed responses", NULL);

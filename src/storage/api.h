@@ -21,6 +21,7 @@ typedef struct api_deps {
     enqueue_batcher *batcher;   /* may be NULL: each POST then commits on its own */
     prom_registry *prom;
     syncmode *sync;             /* may be NULL: POST /query?mode=sync then answers 503 */
+    long long max_backlog;      /* new questions get 503 while the outbox holds more unsent rows (0: no bound) */
 } api_deps;
 
 api *api_create(const api_deps *d, char *err, size_t errlen);

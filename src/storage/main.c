@@ -46,6 +46,7 @@ static const config_entry storage_config[] = {
     { "outbox-batch", "QAFLOW_OUTBOX_BATCH", NULL, CONFIG_INT, "500", 1, 100000, "outbox rows per relay round" },
     { "outbox-poll-ms", "QAFLOW_OUTBOX_POLL_MS", NULL, CONFIG_INT, "200", 1, 60000, "relay idle wait (new rows wake it at once)" },
     { "outbox-timeout-ms", "QAFLOW_OUTBOX_TIMEOUT_MS", NULL, CONFIG_INT, "30000", 1000, 600000, "message.timeout.ms of the relay's producer" },
+    { "outbox-max-backlog", "QAFLOW_OUTBOX_MAX_BACKLOG", NULL, CONFIG_INT, "100000", 0, 100000000, "new questions get 503 + Retry-After while more outbox rows than this are unsent (Kafka not taking them; 0: no bound)" },
     { "outbox-retention", "QAFLOW_OUTBOX_RETENTION", NULL, CONFIG_INT, "3600", 0, 31536000, "seconds to keep sent outbox rows (0: forever)" },
     { "sync-workers", "QAFLOW_STORAGE_SYNC_WORKERS", NULL, CONFIG_INT, "4", 0, 1024, "POST /query?mode=sync: questions answered at once (more: 503); 0 turns the sync mode off" },
     { "scorer-url", "QAFLOW_SCORER_URL", NULL, CONFIG_STRING, "http://127.0.0.1:5002", 0, 0, "sync mode: qaflow-scorer base URL" },
@@ -184,7 +185,8 @@ static int storage_start_api(storage_app *a, service *s)
     }
     if (storage_start_sync(a, cfg, service_prom(s)) != 0)
         return -1;
-    api_deps deps = { .store = a->st, .cache = a->ca, .relay = a->relay, .batcher = a->eb, .prom = service_prom(s),
+    api_deps deps = { .store = a->st, .cache = a->ca, .relay = a->relay, .batcher = a->eb,
+                      .max_backlog = config_get_int(cfg, "outbox-max-backlog"), .prom = service_prom(s),
                       .sync = a->sync };
     if (!(a->ap = api_create(&deps, err, sizeof err))) {
         log_error("api: %s", err);

@@ -24,6 +24,8 @@ struct outbox_relay {
     int notified;
     atomic_int running;
     atomic_int last_brokers;   /* the last metadata answer of outbox_relay_kafka_brokers (-1: none) */
+    atomic_llong backlog;      /* unsent rows at the last count (-1: not counted yet) */
+    int64_t backlog_at_ms;     /* when it was counted (relay thread only) */
     pg_conn *pg;
     pthread_mutex_t prod_lock;       /* guards swapping the producer against health checks */
     kafka_producer *producer;
@@ -209,6 +211,23 @@ static void wait_for_work(outbox_relay *r, int ms)
     pthread_mutex_unlock(&r->lock);
 }
 
+/* Counts the unsent rows (partial index outbox_unsent_idx), at most once a second. */
+static void relay_count_backlog(outbox_relay *r)
+{
+    int64_t now = timeutil_mono_ms();
+    if (now - r->backlog_at_ms < 1000)
+        return;
+    char err[256];
+    PGresult *res = pg_exec(r->pg, "SELECT count(*) FROM outbox WHERE sent_at IS NULL", 0, NULL, err, sizeof err);
+    if (!res)
+        return;
+    atomic_store(&r->backlog, atoll(PQgetvalue(res, 0, 0)));
+    PQclear(res);
+    r->backlog_at_ms = now;
+}
+
+long long outbox_relay_backlog(outbox_relay *r) { return r ? atomic_load(&r->backlog) : -1; }
+
 static void *relay_main(void *arg)
 {
     outbox_relay *r = arg;
@@ -234,6 +253,7 @@ static void *relay_main(void *arg)
             wait_for_work(r, 1000);
             continue;
         }
+        relay_count_backlog(r);
         int n = relay_round(r);
         if (n < 0) {
             backoff_ms = backoff_ms ? (backoff_ms * 2 > 5000 ? 5000 : backoff_ms * 2) : 250;
@@ -268,6 +288,7 @@ outbox_relay *outbox_relay_create(const outbox_opts *o, char *err, size_t errlen
     pthread_cond_init(&r->cond, NULL);
     atomic_init(&r->running, 1);
     atomic_init(&r->last_brokers, -1);
+    atomic_init(&r->backlog, -1);
     r->sent = prom_counter_create(o->prom, "qaflow_storage_outbox_sent_total", "Outbox rows produced and acknowledged", NULL);
     r->failed = prom_counter_create(o->prom, "qaflow_storage_outbox_failed_total", "Outbox deliveries that failed (retried)", NULL);
     r->rounds = prom_counter_create(o->prom, "qaflow_storage_outbox_rounds_total", "Outbox relay rounds with rows", NULL);

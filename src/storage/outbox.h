@@ -27,6 +27,9 @@ void outbox_relay_notify(outbox_relay *r);
 /* Brokers answering a metadata request within timeout_ms, or -1 when none. Thread-safe; while one
  * request is under way, other callers get the last answer at once. */
 int outbox_relay_kafka_brokers(outbox_relay *r, int timeout_ms);
+/* Unsent outbox rows at the relay's last count (at most a second old; also while Kafka is down), -1
+ * before the first count. Thread-safe. */
+long long outbox_relay_backlog(outbox_relay *r);
 /* Stops after the current round (its acks are awaited), flushes, frees. NULL-safe. */
 void outbox_relay_destroy(outbox_relay *r);
 

@@ -13,7 +13,10 @@ thaw() { kill -CONT "$kpid" 2>/dev/null || true; }
 trap 'thaw; cleanup' EXIT
 trap 'thaw; exit 1' TERM INT
 
-start_storage kdown $((QAFLOW_TEST_PORT_BASE + 120)) --outbox-timeout-ms 3000
+# the outbox bound: a few rows above what the shared database already holds unsent
+baseline="$(psql_q "SELECT count(*) FROM outbox WHERE sent_at IS NULL")"
+bound=$((baseline + 7))
+start_storage kdown $((QAFLOW_TEST_PORT_BASE + 120)) --outbox-timeout-ms 3000 --outbox-max-backlog "$bound"
 note "freezing Kafka (pid $kpid)"
 kill -STOP "$kpid"
 
@@ -40,6 +43,23 @@ grep -q "not delivered, will retry" "$TMPDIR_T/kdown.log" || fail "no failed del
 inlist="$(printf "'%s'," "${ids[@]}")"; inlist="${inlist%,}"
 [[ "$(psql_q "SELECT count(*) FROM outbox WHERE question_id IN ($inlist) AND sent_at IS NULL")" == 5 ]] \
   || fail "expected 5 unsent outbox rows"
+
+note "the outbox is bounded ($bound unsent rows): past it, new questions get 503 + Retry-After, nothing is written"
+got503=""
+for i in $(seq 1 40); do
+  text="$(unique "Over the outbox bound, question $i?")"
+  post_query "$text" "Answer."
+  if [[ "$HTTP_CODE" == 503 ]]; then got503="$text"; break; fi
+  expect_code 202 "POST $i under the bound"
+  sleep 0.5
+done
+[[ -n "$got503" ]] || fail "no 503 after 40 questions over an outbox bound of $bound"
+jq -e '.error | test("outbox backlog")' <<<"$BODY" >/dev/null || fail "503 body: $BODY"
+[[ "$(psql_q "SELECT count(*) FROM questions WHERE question_text = '$got503'")" == 0 ]] || fail "the refused question was stored"
+unsent="$(psql_q "SELECT count(*) FROM outbox WHERE sent_at IS NULL")"
+((unsent > bound && unsent <= bound + 8)) || fail "$unsent unsent rows when refused (bound $bound)"
+curl -s "$STORAGE_URL/metrics?format=prometheus" | grep -q 'qaflow_storage_queries_total{outcome="backlog_full"} [1-9]' \
+  || fail "no backlog_full count in /metrics"
 
 note "kill -9 the service while Kafka is still frozen, then start a new one"
 kill -9 "$STORAGE_PID"
