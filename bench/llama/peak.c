@@ -10,8 +10,10 @@
 
 /* 12 independent accumulators hide the FMA latency (4 cycles x 2 pipes needs >= 8). */
 #define PEAK_LOOP(T, SET1, FMA, LANES)                                                              \
-    T a0 = SET1(1.0f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0,      \
-      a9 = a0, a10 = a0, a11 = a0;                                                                  \
+    /* distinct starting values: identical chains would be merged by the compiler */                \
+    T a0 = SET1(1.0f), a1 = SET1(1.01f), a2 = SET1(1.02f), a3 = SET1(1.03f), a4 = SET1(1.04f),      \
+      a5 = SET1(1.05f), a6 = SET1(1.06f), a7 = SET1(1.07f), a8 = SET1(1.08f), a9 = SET1(1.09f),     \
+      a10 = SET1(1.10f), a11 = SET1(1.11f);                                                         \
     const T x = SET1(0.999999f), y = SET1(1e-7f);                                                   \
     for (long i = 0; i < iters; i++) {                                                              \
         a0 = FMA(a0, x, y); a1 = FMA(a1, x, y); a2 = FMA(a2, x, y); a3 = FMA(a3, x, y);             \
