@@ -47,7 +47,11 @@ def ask(url, model, prompt, seed, max_tokens, timeout):
     usage = reply.get("usage", {})
     timings = reply.get("timings", {})
     text = reply["choices"][0].get("text", "")
+    cached = timings.get("cache_n")
+    if cached is None:
+        cached = (usage.get("prompt_tokens_details") or {}).get("cached_tokens", 0)
     return {
+        "cached_tokens": cached or 0,
         "seconds": dt,
         "prompt_tokens": usage.get("prompt_tokens", 0),
         "completion_tokens": usage.get("completion_tokens", 0),
@@ -70,6 +74,7 @@ def main():
                     help="qaflow-llm-worker binary whose prompt is sent")
     ap.add_argument("--timeout", type=float, default=600)
     ap.add_argument("--show", type=int, default=2, help="answers to print on stderr")
+    ap.add_argument("--settings", default="", help="label copied into the output line")
     a = ap.parse_args()
 
     qs = load_questions(a.questions, a.n)
@@ -85,11 +90,14 @@ def main():
     for q, r in list(zip(qs, res))[: a.show]:
         print(f"Q: {q}\nA: {r['answer']}\n", file=sys.stderr)
     lat = sorted(r["seconds"] for r in res)
+    pct = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))]  # nearest rank
     comp = sum(r["completion_tokens"] for r in res)
     prompt = sum(r["prompt_tokens"] for r in res)
     gen = [r["gen_tps"] for r in res if r["gen_tps"]]
     ptps = [r["prompt_tps"] for r in res if r["prompt_tps"]]
+    cached = sum(r["cached_tokens"] for r in res)
     print(json.dumps({
+        "settings": a.settings,
         "questions": len(res), "concurrency": a.concurrency, "max_tokens": a.max_tokens,
         "wall_s": round(wall, 2),
         "answers_per_s": round(len(res) / wall, 3),
@@ -99,7 +107,9 @@ def main():
         "mean_prompt_tokens": round(prompt / len(res), 1),
         "server_gen_tokens_per_s_mean": round(statistics.mean(gen), 1) if gen else None,
         "server_prompt_tokens_per_s_mean": round(statistics.mean(ptps), 1) if ptps else None,
-        "latency_p50_s": round(lat[len(lat) // 2], 2),
+        "prompt_tokens_cached_share": round(cached / prompt, 3) if prompt else None,
+        "latency_p50_s": round(pct(0.50), 2),
+        "latency_p99_s": round(pct(0.99), 2),
         "latency_max_s": round(lat[-1], 2),
         "empty_answers": sum(r["empty"] for r in res),
     }))
