@@ -23,6 +23,9 @@ def worker_prompt(worker, question):
 
 
 def load_questions(path, n):
+    if path.endswith(".jsonl"):  # one JSON string per line: exact question texts (bench/pipeline/run_llm.sh)
+        with open(path, encoding="utf-8") as f:
+            return [json.loads(l) for l in f if l.strip()][:n]
     out = []
     with open(path, newline="", encoding="utf-8") as f:
         for row in csv.reader(f):
@@ -33,10 +36,10 @@ def load_questions(path, n):
     return out
 
 
-def ask(url, model, prompt, seed, max_tokens, timeout):
+def ask(url, model, prompt, seed, max_tokens, timeout, temperature=0.7):
     body = json.dumps({
         "model": model, "prompt": prompt,
-        "max_tokens": max_tokens, "temperature": 0.7, "seed": seed, "stop": ["\nQuestion:"],
+        "max_tokens": max_tokens, "temperature": temperature, "seed": seed, "stop": ["\nQuestion:"],
     }).encode()
     req = urllib.request.Request(url + "/v1/completions", data=body,
                                  headers={"Content-Type": "application/json"})
@@ -66,10 +69,12 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--url", default="http://127.0.0.1:8090")
     ap.add_argument("--model", default="gemma-3-270m")
-    ap.add_argument("--questions", default="dataset/sample.csv")
+    ap.add_argument("--questions", default="dataset/sample.csv",
+                    help="a Yahoo! Answers CSV (the titles), or a .jsonl file of question texts")
     ap.add_argument("-n", type=int, default=20, help="questions to send")
     ap.add_argument("-c", "--concurrency", type=int, default=1)
     ap.add_argument("--max-tokens", type=int, default=128)
+    ap.add_argument("--temperature", type=float, default=0.7, help="the worker's default")
     ap.add_argument("--worker", default="build/bin/qaflow-llm-worker",
                     help="qaflow-llm-worker binary whose prompt is sent")
     ap.add_argument("--timeout", type=float, default=600)
@@ -84,7 +89,7 @@ def main():
     ask(a.url, a.model, worker_prompt(a.worker, "What is water?"), 1, 8, a.timeout)  # warm-up, not measured
     t0 = time.monotonic()
     with ThreadPoolExecutor(max_workers=a.concurrency) as ex:
-        res = list(ex.map(lambda ip: ask(a.url, a.model, ip[1], 1000 + ip[0], a.max_tokens, a.timeout),
+        res = list(ex.map(lambda ip: ask(a.url, a.model, ip[1], 1000 + ip[0], a.max_tokens, a.timeout, a.temperature),
                           enumerate(prompts)))
     wall = time.monotonic() - t0
     for q, r in list(zip(qs, res))[: a.show]:
