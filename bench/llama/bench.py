@@ -25,7 +25,8 @@ def worker_prompt(worker, question):
 def load_questions(path, n):
     if path.endswith(".jsonl"):  # one JSON string per line: exact question texts (bench/pipeline/run_llm.sh)
         with open(path, encoding="utf-8") as f:
-            return [json.loads(l) for l in f if l.strip()][:n]
+            qs = [json.loads(l) for l in f if l.strip()]
+        return [qs[i % len(qs)] for i in range(n)] if qs else []  # cycled when n is larger
     out = []
     with open(path, newline="", encoding="utf-8") as f:
         for row in csv.reader(f):

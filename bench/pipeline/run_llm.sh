@@ -12,7 +12,8 @@
 #    pipeline got scored per second (rows in attempts / the same window), attempts per question, and the
 #    CPU seconds of every component (scorer, Flink, Kafka, PostgreSQL, llama-server...) in that window;
 # 2. the LLM alone: the same N question texts (read back from PostgreSQL), each turned into the exact
-#    prompt the worker sends (qaflow-llm-worker --print-prompt), sent straight to the LLM server
+#    prompt the worker sends (qaflow-llm-worker --print-prompt), as many requests as the pipeline's
+#    scored LLM answers (the texts cycled in order), sent straight to the LLM server
 #    (/v1/completions) with the worker's max_tokens, temperature and stop sequence, as many in flight as
 #    the workers keep (bench/llama/bench.py): answers/s, tokens/s, latency.
 # The target: the pipeline's LLM answers/s >= 90 % of the LLM alone's. Questions/s = that rate divided by
@@ -57,8 +58,8 @@ sql "[$RUN-full] " "$HERE/run_stats.sql" | tee "$OUT/full.stats" >&2
 read -r questions pairs q_rate p_rate < <(./qaflow psql -X -q -t -A -F' ' -v prefix="[$RUN-full] " -f "$HERE/run_stats.sql" \
   | awk -F' ' '{ print $1, $3, $(NF-1), $NF }')
 attempts="$(awk -v p="$pairs" -v q="$questions" 'BEGIN { printf "%.2f", q ? p / q : 0 }')"
-./qaflow psql -X -q -v prefix="[$RUN-full] " <<<"SELECT processing_attempts AS attempts, count(*) AS questions
-  FROM responses JOIN questions USING (question_id) WHERE starts_with(question_text, :'prefix')
+./qaflow psql -X -q -v prefix="[$RUN-full] " <<<"SELECT r.processing_attempts AS attempts, count(*) AS questions
+  FROM responses r JOIN questions q USING (question_id) WHERE starts_with(q.question_text, :'prefix')
   GROUP BY 1 ORDER BY 1;" | tee "$OUT/full.attempts" >&2
 
 # 2. the LLM alone, on the same question texts
@@ -66,7 +67,9 @@ attempts="$(awk -v p="$pairs" -v q="$questions" 'BEGIN { printf "%.2f", q ? p / 
   <<<"SELECT to_json(question_text) FROM questions WHERE starts_with(question_text, :'prefix') ORDER BY created_at;" \
   >"$OUT/questions.jsonl"
 cpu a0
-alone="$(python3 "$ROOT/bench/llama/bench.py" --url "$QAFLOW_LLM_URL" --model "$QAFLOW_LLM_MODEL" -n "$N" -c "$ACONC" \
+# as many requests as the pipeline's scored LLM answers (the questions in order, again from the first for the
+# regenerations), so both sides make the same number of calls
+alone="$(python3 "$ROOT/bench/llama/bench.py" --url "$QAFLOW_LLM_URL" --model "$QAFLOW_LLM_MODEL" -n "$pairs" -c "$ACONC" \
   --max-tokens "$MAXTOK" --temperature "$TEMP" --questions "$OUT/questions.jsonl" --worker "$BIN/qaflow-llm-worker" \
   --show 0 --settings "LLM alone, $ACONC in flight")"
 cpu a1
