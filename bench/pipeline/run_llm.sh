@@ -3,9 +3,10 @@
 # (bench/pipeline/run.sh --llm runs it).
 #
 # usage: ./qaflow up --llm llama && bench/pipeline/run.sh --llm [N]     (N questions, default 48, <= 318)
-# env:   WARM (4 warm-up questions), WAIT_LIMIT (1800 s for the pipeline phase), ALONE_CONCURRENCY (default:
+# env:   WARM (4 warm-up questions; 0: none), WAIT_LIMIT (1800 s for the pipeline phase), ALONE_CONCURRENCY (default:
 #        the llama-server slots published by the launcher, QAFLOW_LLM_SLOTS, else 8), QAFLOW_LLM_MAX_TOKENS (128),
-#        QAFLOW_LLM_TEMPERATURE (0.7): the worker's settings, which the LLM-alone phase uses too
+#        QAFLOW_LLM_TEMPERATURE (0.7): the worker's settings, which the LLM-alone phase uses too;
+#        SKIP_ALONE=1: the pipeline phase only (bench/pipeline/variants.sh)
 #
 # 1. pipeline: N new questions (qaflow-traffic --tag <run id>-full) POSTed at once; questions/s from
 #    PostgreSQL (first question stored -> last result persisted, run_stats.sql), the LLM answers the
@@ -42,10 +43,12 @@ curl -sf "$STORAGE/health" >/dev/null && curl -sf "http://127.0.0.1:$SCORER_PORT
   || { echo "storage/scorer not healthy: ./qaflow up --llm llama" >&2; exit 1; }
 
 # warm-up: a few questions through everything (JIT, connections, llama-server's prompt cache)
-base="$(done_total)"
-send "$RUN-warm" "$WARM" 0
-wait_done "$RUN-warm" "$WARM" "$base"
-log "warm-up done; load $(load)"
+if ((WARM > 0)); then   # (qaflow-traffic --count 0 would send every record)
+  base="$(done_total)"
+  send "$RUN-warm" "$WARM" 0
+  wait_done "$RUN-warm" "$WARM" "$base"
+  log "warm-up done; load $(load)"
+fi
 
 # 1. the pipeline
 base="$(done_total)"
@@ -55,12 +58,18 @@ wait_done "$RUN-full" "$N" "$base"
 cpu p1
 log "pipeline: $(cpu_diff p0 p1) (includes up to 0.5 s after the last result)"
 sql "[$RUN-full] " "$HERE/run_stats.sql" | tee "$OUT/full.stats" >&2
-read -r questions pairs q_rate p_rate < <(./qaflow psql -X -q -t -A -F' ' -v prefix="[$RUN-full] " -f "$HERE/run_stats.sql" \
-  | awk -F' ' '{ print $1, $3, $(NF-1), $NF }')
+read -r questions pairs below avg_score q_rate p_rate < <(./qaflow psql -X -q -t -A -F' ' -v prefix="[$RUN-full] " \
+  -f "$HERE/run_stats.sql" | awk -F' ' '{ print $1, $3, $5, $6, $(NF-1), $NF }')
 attempts="$(awk -v p="$pairs" -v q="$questions" 'BEGIN { printf "%.2f", q ? p / q : 0 }')"
 ./qaflow psql -X -q -v prefix="[$RUN-full] " <<<"SELECT r.processing_attempts AS attempts, count(*) AS questions
   FROM responses r JOIN questions q USING (question_id) WHERE starts_with(q.question_text, :'prefix')
   GROUP BY 1 ORDER BY 1;" | tee "$OUT/full.attempts" >&2
+
+result="run=$RUN mode=llm questions=$questions pipeline_questions_per_s=$q_rate pipeline_llm_answers_per_s=$p_rate attempts_per_question=$attempts avg_score=$avg_score accepted_below_threshold=$below"
+if [[ -n "${SKIP_ALONE:-}" ]]; then   # bench/pipeline/variants.sh: only the pipeline's figures
+  echo "RESULT $result load=\"$(load)\""
+  exit 0
+fi
 
 # 2. the LLM alone, on the same question texts
 ./qaflow psql -X -q -t -A -v prefix="[$RUN-full] " \
@@ -80,4 +89,4 @@ alone_rate="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["answer
 ratio="$(awk -v a="$p_rate" -v b="$alone_rate" 'BEGIN { printf "%.2f", b ? a / b : 0 }')"
 log "pipeline: $q_rate questions/s, $p_rate LLM answers scored/s, $attempts attempts per question; LLM alone $alone_rate answers/s; ratio (answers) $ratio; load $(load)"
 log "done: run $RUN, outputs in $OUT"
-echo "RESULT run=$RUN mode=llm questions=$questions pipeline_questions_per_s=$q_rate pipeline_llm_answers_per_s=$p_rate attempts_per_question=$attempts llm_alone_answers_per_s=$alone_rate ratio=$ratio load=\"$(load)\""
+echo "RESULT $result llm_alone_answers_per_s=$alone_rate ratio=$ratio load=\"$(load)\""
