@@ -26,6 +26,13 @@ static char **read_lines(const char *path, int n)
     return i == n ? l : NULL;
 }
 
+static void free_lines(char **l, int n)
+{
+    for (int i = 0; i < n; i++)
+        free(l[i]);
+    free(l);
+}
+
 static double bench_now(void)
 {
     struct timespec t;
@@ -98,41 +105,13 @@ int main(int argc, char **argv)
                         "       (regen reads 4 x NREFS candidates)\n", argv[0], argv[0]);
         return 2;
     }
-    if (strcmp(argv[5], "regen") == 0) {
-        int nref = atoi(argv[6]);
-        char err[512];
-        bertscore_model *m = bertscore_model_load(argv[1], err, sizeof err);
-        char **c = nref > 0 ? read_lines(argv[3], 4 * nref) : NULL, **r = nref > 0 ? read_lines(argv[4], nref) : NULL;
-        if (!m || !c || !r) {
-            fprintf(stderr, "setup failed: %s\n", m ? "cannot read 4 x NREFS candidates and NREFS references" : err);
-            return 1;
-        }
-        bertscore_opts o;
-        bertscore_opts_default(m, &o);
-        o.layer = atoi(argv[2]);
-        o.threads = atoi(argv[7]);
-        int per_call = argc > 8 ? atoi(argv[8]) : 1, rounds = argc > 9 ? atoi(argv[9]) : 1;
-        int cache_mb = argc > 10 ? atoi(argv[10]) : 64;
-        if (per_call < 1 || rounds < 1 || cache_mb < 1) {
-            fprintf(stderr, "PAIRS_PER_CALL, ROUNDS and CACHE_MB must be >= 1\n");
-            return 2;
-        }
-        int rc = bench_regen(m, &o, c, r, nref, per_call, rounds, cache_mb);
-        for (int i = 0; i < 4 * nref; i++)
-            free(c[i]);
-        for (int i = 0; i < nref; i++)
-            free(r[i]);
-        free(c);
-        free(r);
-        bertscore_model_free(m);
-        return rc;
-    }
-    int n = atoi(argv[6]);
+    int regen = strcmp(argv[5], "regen") == 0;
+    int n = atoi(argv[6]), ncand = regen ? 4 * n : n;   /* regen: n references, 4 candidates each */
     char err[512];
     bertscore_model *m = bertscore_model_load(argv[1], err, sizeof err);
-    char **c = read_lines(argv[3], n), **r = read_lines(argv[4], n);
+    char **c = n > 0 ? read_lines(argv[3], ncand) : NULL, **r = n > 0 ? read_lines(argv[4], n) : NULL;
     if (!m || !c || !r) {
-        fprintf(stderr, "setup failed: %s\n", m ? "cannot read pairs" : err);
+        fprintf(stderr, "setup failed: %s\n", m ? "cannot read the candidates and references" : err);
         return 1;
     }
     bertscore_opts o;
@@ -140,6 +119,19 @@ int main(int argc, char **argv)
     o.layer = atoi(argv[2]);
     o.threads = atoi(argv[7]);
     o.batch_size = 64;
+    if (regen) {
+        int per_call = argc > 8 ? atoi(argv[8]) : 1, rounds = argc > 9 ? atoi(argv[9]) : 1;
+        int cache_mb = argc > 10 ? atoi(argv[10]) : 64;
+        if (per_call < 1 || rounds < 1 || cache_mb < 1) {
+            fprintf(stderr, "PAIRS_PER_CALL, ROUNDS and CACHE_MB must be >= 1\n");
+            return 2;
+        }
+        int rc = bench_regen(m, &o, c, r, n, per_call, rounds, cache_mb);
+        free_lines(c, ncand);
+        free_lines(r, n);
+        bertscore_model_free(m);
+        return rc;
+    }
     bertscore_result *res = calloc((size_t)n, sizeof *res);
     int single = strcmp(argv[5], "single") == 0;
     bertscore_score(m, (const char *const *)c, (const char *const *)r, 2, &o, res, err, sizeof err); /* warm-up */
@@ -164,12 +156,8 @@ int main(int argc, char **argv)
         mf += res[i].f;
     printf("qaflow-lib %s pairs=%d seconds=%.3f pairs_per_s=%.2f threads=%d meanF=%.6f\n", argv[5], n, dt, n / dt,
            o.threads, mf / n);
-    for (int i = 0; i < n; i++) {
-        free(c[i]);
-        free(r[i]);
-    }
-    free(c);
-    free(r);
+    free_lines(c, n);
+    free_lines(r, n);
     free(res);
     bertscore_model_free(m);
     return 0;
