@@ -248,7 +248,6 @@ done:
     return rc;
 }
 
-/* Scores pairs [p0, p1): dedups their 2(p1-p0) sequences, encodes, matches. */
 /* The reference side of a call from texts: the texts (for the cache) and the embeddings already
  * taken from the cache (NULL entries: to encode; this function takes ownership of the others). */
 typedef struct bs_refs_in {
@@ -269,6 +268,8 @@ static void bs_cache_store(const bertscore_model *m, const bertscore_opts *o, co
         }
 }
 
+/* Scores pairs [p0, p1): dedups their 2(p1-p0) sequences, encodes those without a cached
+ * embedding, stores the newly encoded references in the cache, matches. */
 static int bs_score_chunk(const bertscore_model *m, const int32_t *const *ci, const int *cl,
                           const int32_t *const *ri, const int *rl, size_t p0, size_t p1,
                           const bertscore_opts *o, const score_weights *w, const bs_refs_in *rin,
