@@ -1,4 +1,5 @@
-# infra/lib/demo.sh: ./qaflow demo -- the whole pipeline on sample questions, then a summary from PostgreSQL.
+# infra/lib/demo.sh: ./qaflow demo -- the whole pipeline on sample questions, then a summary from PostgreSQL;
+# with --scenario, the seed's demo script (normal flow, errors and their retries, regeneration), narrated.
 
 : "${QAFLOW_DEMO_COUNT:=10}"
 : "${QAFLOW_DEMO_RATE:=2}"
@@ -10,17 +11,29 @@ demo_sql() {
   cmd_psql -X -q -P footer=off -c "$2"
 }
 
-# cmd_demo [--count N] [--llm MODE]: setup, up, send N sample questions, wait, summarise. The stack stays up.
+# cmd_demo [--count N] [--llm MODE] [--scenario NAME] [--quota-delay S]: setup, up, then either N sample
+# questions and a summary, or the scenario (infra/lib/scenarios.sh). The stack stays up.
 cmd_demo() {
+  local scenario="" quota_delay=""
   while (($# > 0)); do
     case "$1" in
       --count) QAFLOW_DEMO_COUNT="${2:?--count needs a number}"; shift 2 ;;
       --count=*) QAFLOW_DEMO_COUNT="${1#--count=}"; shift ;;
       --llm) export QAFLOW_LLM="${2:?--llm needs a mode}"; shift 2 ;;
       --llm=*) export QAFLOW_LLM="${1#--llm=}"; shift ;;
-      *) qf_die "demo: unknown argument '$1' (have --count N, --llm MODE)" ;;
+      --scenario) scenario="${2:?--scenario needs a name}"; shift 2 ;;
+      --scenario=*) scenario="${1#--scenario=}"; shift ;;
+      --quota-delay) quota_delay="${2:?--quota-delay needs seconds}"; shift 2 ;;
+      --quota-delay=*) quota_delay="${1#--quota-delay=}"; shift ;;
+      *) qf_die "demo: unknown argument '$1' (have --count N, --llm MODE, --scenario $DEMO_SCENARIOS, --quota-delay S)" ;;
     esac
   done
+  if [[ -n "$scenario" || -n "$quota_delay" ]]; then
+    demo_scenario_check "${scenario:-}" "$quota_delay"
+    cmd_setup
+    demo_scenario_run "$scenario" "$quota_delay"
+    return
+  fi
   cmd_setup
   cmd_up
   local traffic="$QAFLOW_BIN_DIR/qaflow-traffic" since

@@ -33,6 +33,7 @@ qf_install_packages() {
     pg_ctlcluster 15 main stop >/dev/null 2>&1 || true
   fi
   redis_distro_stop
+  prometheus_distro_stop
 }
 
 # redis_distro_stop: the redis-server package may start a system instance on 6379; stop it
@@ -40,6 +41,15 @@ qf_install_packages() {
 redis_distro_stop() {
   if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet redis-server 2>/dev/null; then
     systemctl stop redis-server || true
+  fi
+}
+
+# prometheus_distro_stop: the prometheus package may start a system instance on 9090; stop and disable it
+# so `./qaflow up --with-prometheus` runs qaflow's own (only when it is the distribution's service).
+prometheus_distro_stop() {
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet prometheus 2>/dev/null; then
+    systemctl stop prometheus || true
+    systemctl disable prometheus >/dev/null 2>&1 || true
   fi
 }
 

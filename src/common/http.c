@@ -18,6 +18,7 @@
 
 #include "log.h"
 #include "timeutil.h"
+#include "utf8.h"
 
 struct http_server {
     struct MHD_Daemon *d;
@@ -121,6 +122,20 @@ void http_response_take(http_response *resp, int status, const char *content_typ
     resp->content_type = content_type;
 }
 
+void http_response_stream(http_response *resp, int status, const char *content_type,
+                          ssize_t (*stream)(void *, uint64_t, char *, size_t), void (*stream_free)(void *),
+                          void *opaque)
+{
+    free(resp->body);
+    resp->body = NULL;
+    resp->body_len = 0;
+    resp->status = status;
+    resp->content_type = content_type;
+    resp->stream = stream;
+    resp->stream_free = stream_free;
+    resp->stream_opaque = opaque;
+}
+
 void http_response_text(http_response *resp, int status, const char *content_type, const char *text)
 {
     char *copy = strdup(text ? text : "");
@@ -149,6 +164,7 @@ void http_response_error(http_response *resp, int status, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    utf8_clean(msg); /* it may echo a request's bytes (a path, a method) or have been cut mid-character */
     http_response_json(resp, status, json_pack("{s:s}", "error", msg));
 }
 
@@ -249,15 +265,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (resp.drop) {
         free(resp.body);
+        if (resp.stream && resp.stream_free) resp.stream_free(resp.stream_opaque);
         if (s->log_requests) log_debug("http %s %s dropped", method, url);
         return MHD_NO;          /* libmicrohttpd closes the connection without an answer */
     }
-    struct MHD_Response *r = MHD_create_response_from_buffer(resp.body_len, resp.body ? resp.body : (void *)"",
-                                                             resp.body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
-    if (!r) {
+    struct MHD_Response *r;
+    if (resp.stream) {
         free(resp.body);
-        return MHD_NO;
+        r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, resp.stream, resp.stream_opaque,
+                                              resp.stream_free);
+        if (!r && resp.stream_free) resp.stream_free(resp.stream_opaque);
+    } else {
+        r = MHD_create_response_from_buffer(resp.body_len, resp.body ? resp.body : (void *)"",
+                                            resp.body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+        if (!r) free(resp.body);
     }
+    if (!r) return MHD_NO;
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
                             resp.content_type ? resp.content_type : "application/json");
     for (int i = 0; i < resp.nheaders; i++)
@@ -283,6 +306,37 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     free(ctx);
     *con_cls = NULL;
     atomic_fetch_sub(&s->inflight, 1);
+}
+
+/* A request line with more query arguments than this is refused before libmicrohttpd parses them. */
+#define HTTP_MAX_QUERY_ARGS 256
+
+/* Called with the request line before its query arguments are parsed. libmicrohttpd (0.9.75) keeps
+ * every argument in the connection's memory pool; when they do not fit it gives up without an
+ * answer and holds the connection until its timeout. Such a request gets 414 at once here, written
+ * on the socket, which is then shut down so libmicrohttpd closes the connection. Returns NULL (the
+ * request's initial state). */
+static void *uri_check(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    static const char body[] = "{\"error\":\"more than 256 query arguments\"}";
+    http_server *s = cls;
+    size_t args = 0;
+    for (const char *q = strchr(uri, '?'); q && *q; q++)
+        args += *q == '?' || *q == '&' || *q == ';';
+    if (args <= HTTP_MAX_QUERY_ARGS)
+        return NULL;
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (ci) {
+        char head[160];
+        int n = snprintf(head, sizeof head, "HTTP/1.1 414 URI Too Long\r\nContent-Type: application/json\r\n"
+                         "Connection: close\r\nContent-Length: %zu\r\n\r\n", sizeof body - 1);
+        (void)!send(ci->connect_fd, head, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+        (void)!send(ci->connect_fd, body, sizeof body - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+        shutdown(ci->connect_fd, SHUT_RDWR);
+    }
+    if (s->prom)
+        prom_counter_inc(s->req_by_class[4]);
+    return NULL;
 }
 
 /* URL unescaping as libmicrohttpd does it, except that %00 is left as the literal "%00": a
@@ -387,6 +441,7 @@ http_server *http_server_create(const http_server_opts *o, char *err, size_t err
                             MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
                             MHD_OPTION_UNESCAPE_CALLBACK, unescape_url, NULL,
+                            MHD_OPTION_URI_LOG_CALLBACK, uri_check, s,
                             MHD_OPTION_END);
     if (!s->d) {
         snprintf(err, errlen, "cannot listen on %s:%d (port in use or not permitted)", addr, o->port);

@@ -4,6 +4,8 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 #include "prom.h"
 
 typedef struct http_server http_server;
@@ -52,7 +54,16 @@ typedef struct http_response {
     char header_values[HTTP_MAX_HEADERS][64];
     int nheaders;
     int drop;                   /* 1: close the connection without an answer (status and body ignored) */
+    /* A streamed body (e.g. text/event-stream) instead of body: the server calls stream on the
+     * connection's thread for the next bytes (at most max into buf) until it returns
+     * HTTP_STREAM_END, then stream_free(stream_opaque). Only on thread_per_connection servers
+     * (stream may block there); it must return within a bounded time, checking for a stop. */
+    ssize_t (*stream)(void *stream_opaque, uint64_t pos, char *buf, size_t max);
+    void (*stream_free)(void *stream_opaque);
+    void *stream_opaque;
 } http_response;
+
+#define HTTP_STREAM_END ((ssize_t)-1)
 
 /* Fill a response. http_response_json steals the reference to obj (NULL-safe: 500). */
 void http_response_json(http_response *resp, int status, json_t *obj);
@@ -61,6 +72,10 @@ void http_response_error(http_response *resp, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Copies text. */
 void http_response_text(http_response *resp, int status, const char *content_type, const char *text);
+/* A streamed body (see http_response.stream); stream_free (may be NULL) frees opaque. */
+void http_response_stream(http_response *resp, int status, const char *content_type,
+                          ssize_t (*stream)(void *, uint64_t, char *, size_t), void (*stream_free)(void *),
+                          void *opaque);
 /* Takes ownership of a malloc'd body. */
 void http_response_take(http_response *resp, int status, const char *content_type, char *body, size_t len);
 void http_response_header(http_response *resp, const char *name, const char *value);

@@ -1,11 +1,12 @@
 /* json.c -- typed field getters on jansson objects with clear errors. */
 #include "json.h"
 
-#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "utf8.h"
 
 json_t *json_parse_object(const char *buf, size_t len, char *err, size_t errlen)
 {
@@ -58,13 +59,9 @@ int json_field_string(const json_t *obj, const char *key, int required, int none
         snprintf(err, errlen, "field '%s' must not contain NUL characters", key);
         return -1;
     }
-    if (nonempty) {
-        const char *p = s;
-        while (*p && isspace((unsigned char)*p)) p++;
-        if (*p == '\0') {
-            snprintf(err, errlen, "field '%s' must not be empty", key);
-            return -1;
-        }
+    if (nonempty && utf8_is_blank(s, strlen(s))) {
+        snprintf(err, errlen, "field '%s' must not be empty (or only spaces and invisible characters)", key);
+        return -1;
     }
     *out = s;
     return 0;

@@ -9,7 +9,7 @@
 
 #include "json.h"
 #include "qid.h"
-#include "timeutil.h"
+#include "utf8.h"
 
 typedef enum {
     F_QID,      /* string, valid question id */
@@ -21,7 +21,8 @@ typedef enum {
     F_LL,       /* long long >= 0 */
     F_STATUS,   /* HTTP status 100..599 */
     F_DBL,      /* finite double */
-    F_BOOL
+    F_BOOL,
+    F_RUN       /* int >= 1; 1 when absent; encode refuses < 1 */
 } field_type;
 
 #define NO_HAS SIZE_MAX
@@ -46,6 +47,7 @@ static const field pending_fields[] = {
     REQ(msg_pending, timestamp, F_TS),
     OPT(msg_pending, error_retries, F_INT),
     OPT(msg_pending, created_at, F_TS),
+    OPT(msg_pending, run, F_RUN),
 };
 
 static const field success_fields[] = {
@@ -61,6 +63,7 @@ static const field success_fields[] = {
     OPT(msg_success, llm_started_at, F_TS),
     OPT(msg_success, llm_finished_at, F_TS),
     OPT(msg_success, model, F_STR),
+    OPT(msg_success, run, F_RUN),
 };
 
 static const field error_fields[] = {
@@ -75,6 +78,7 @@ static const field error_fields[] = {
     OPT(msg_error, error_message, F_STR),
     OPTH(msg_error, retry_after_s, F_INT),
     OPT(msg_error, created_at, F_TS),
+    OPT(msg_error, run, F_RUN),
 };
 
 static const field validated_fields[] = {
@@ -93,6 +97,7 @@ static const field validated_fields[] = {
     OPT(msg_validated, llm_finished_at, F_TS),
     OPT(msg_validated, scored_at, F_TS),
     OPT(msg_validated, model, F_STR),
+    OPT(msg_validated, run, F_RUN),
 };
 
 static const field low_quality_fields[] = {
@@ -107,6 +112,7 @@ static const field low_quality_fields[] = {
     OPT(msg_low_quality, llm_finished_at, F_TS),
     OPT(msg_low_quality, scored_at, F_TS),
     OPT(msg_low_quality, model, F_STR),
+    OPT(msg_low_quality, run, F_RUN),
 };
 
 static const field failed_fields[] = {
@@ -118,6 +124,7 @@ static const field failed_fields[] = {
     REQ(msg_failed, timestamp, F_TS),
     OPTH(msg_failed, http_status, F_STATUS),
     OPT(msg_failed, created_at, F_TS),
+    OPT(msg_failed, run, F_RUN),
 };
 
 #define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
@@ -125,6 +132,48 @@ static const field failed_fields[] = {
 static int is_string_type(field_type t)
 {
     return t == F_QID || t == F_TEXT || t == F_STR || t == F_TS || t == F_STAGE;
+}
+
+/* n digits at s as a number, or -1. */
+static int digits(const char *s, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+int msg_timestamp_valid(const char *s)
+{
+    static const int mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    if (!s || strlen(s) < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':')
+        return 0;
+    int y = digits(s, 4), mo = digits(s + 5, 2), d = digits(s + 8, 2);
+    int h = digits(s + 11, 2), mi = digits(s + 14, 2), se = digits(s + 17, 2);
+    if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h < 0 || h > 23 || mi < 0 || mi > 59 ||
+        se < 0 || se > 59)
+        return 0;
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (mo == 2 && d == 29 && !leap) return 0;
+    const char *p = s + 19;
+    if (*p == '.') {
+        int n = 0;
+        for (p++; *p >= '0' && *p <= '9'; p++) n++;
+        if (n < 1 || n > 9) return 0;
+    }
+    return p[0] == 'Z' && p[1] == '\0';
+}
+
+int msg_peek_run(const char *buf, size_t len)
+{
+    json_error_t je;
+    json_t *obj = buf && len ? json_loadb(buf, len, 0, &je) : NULL;
+    json_t *v = json_object_get(obj, "run");
+    json_int_t run = json_is_integer(v) ? json_integer_value(v) : 1;
+    json_decref(obj);
+    return run >= 1 && run <= INT_MAX ? (int)run : 1;
 }
 
 static void fields_free(const field *fs, size_t n, void *m)
@@ -151,9 +200,9 @@ static int decode_one(const json_t *obj, const field *f, char *base, char *err, 
             snprintf(err, errlen, "field '%s' is not a valid question id", f->key);
             return -1;
         }
-        int64_t ms;
-        if (f->type == F_TS && timeutil_parse_iso(s, &ms) != 0) {
-            snprintf(err, errlen, "field '%s' must be an ISO-8601 timestamp (got '%.40s')", f->key, s);
+        if (f->type == F_TS && !msg_timestamp_valid(s)) {
+            snprintf(err, errlen, "field '%s' must be an ISO-8601 UTC timestamp (got '%.*s')", f->key,
+                     (int)utf8_cut_len(s, strlen(s), 40), s);
             return -1;
         }
         if (f->type == F_STAGE && strcmp(s, "storage") && strcmp(s, "llm") && strcmp(s, "retry") &&
@@ -192,6 +241,11 @@ static int decode_one(const json_t *obj, const field *f, char *base, char *err, 
     case F_BOOL:
         rc = json_field_bool(obj, f->key, f->required, &b, err, errlen);
         if (rc == 0) *(int *)(base + f->off) = b;
+        break;
+    case F_RUN:
+        ll = 1;
+        rc = json_field_int(obj, f->key, f->required, 1, INT_MAX, &ll, err, errlen);
+        if (rc >= 0) *(int *)(base + f->off) = (int)ll; /* absent: 1 */
         break;
     default:
         rc = -1;
@@ -254,6 +308,14 @@ static char *encode(const field *fs, size_t n, const void *m, char *err, size_t 
             case F_LL: v = json_integer(*(const long long *)(base + f->off)); break;
             case F_DBL: v = json_real(*(const double *)(base + f->off)); break;
             case F_BOOL: v = json_boolean(*(const int *)(base + f->off)); break;
+            case F_RUN:
+                if (*(const int *)(base + f->off) < 1) {
+                    snprintf(err, errlen, "field '%s' must be >= 1", f->key);
+                    json_decref(obj);
+                    return NULL;
+                }
+                v = json_integer(*(const int *)(base + f->off));
+                break;
             default: break;
             }
         }

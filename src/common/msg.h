@@ -15,9 +15,11 @@
 /* Conventions for every struct below:
  * - strings are malloc'd and owned by the struct; msg_<topic>_free() frees the members (not
  *   the struct itself) and leaves it zeroed; freeing a zeroed struct is a no-op.
- * - timestamps are kept as ISO-8601 text exactly as received (decode checks they parse).
+ * - timestamps are kept as ISO-8601 text exactly as received (decode checks msg_timestamp_valid).
  * - optional string fields are NULL when absent (and omitted by encode);
  *   optional numbers have a has_<field> flag (encode writes them only when set).
+ * - run: the run of the question the message belongs to (docs/messages.md), >= 1 in every
+ *   message; decode gives 1 when the field is absent, encode refuses a run < 1.
  * - decode: the whole buffer must be one JSON object; required fields present and typed,
  *   question_id a valid id (qid_valid), counts >= 0, scores finite; unknown fields ignored.
  *   On error returns -1, fills err (e.g. "missing field 'bert_score'") and leaves *m zeroed.
@@ -33,6 +35,7 @@ typedef struct msg_pending {
     /* additions */
     int error_retries;          /* 0 when absent */
     char *created_at;
+    int run;                    /* >= 1; 1 when absent */
 } msg_pending;
 
 typedef struct msg_success {
@@ -49,6 +52,7 @@ typedef struct msg_success {
     char *llm_started_at;
     char *llm_finished_at;
     char *model;
+    int run;                    /* >= 1; 1 when absent */
 } msg_success;
 
 /* llm-responses-error-overload and llm-responses-error-quota share this shape. */
@@ -67,6 +71,7 @@ typedef struct msg_error {
     int has_retry_after_s;
     int retry_after_s;          /* only when the LLM sent Retry-After */
     char *created_at;
+    int run;                    /* >= 1; 1 when absent */
 } msg_error;
 
 typedef struct msg_validated {
@@ -88,6 +93,7 @@ typedef struct msg_validated {
     char *llm_finished_at;
     char *scored_at;
     char *model;
+    int run;                    /* >= 1; 1 when absent */
 } msg_validated;
 
 typedef struct msg_low_quality {
@@ -103,6 +109,7 @@ typedef struct msg_low_quality {
     char *llm_finished_at;
     char *scored_at;
     char *model;
+    int run;                    /* >= 1; 1 when absent */
 } msg_low_quality;
 
 typedef struct msg_failed {
@@ -116,6 +123,7 @@ typedef struct msg_failed {
     int has_http_status;
     int http_status;
     char *created_at;
+    int run;                    /* >= 1; 1 when absent */
 } msg_failed;
 
 char *msg_pending_encode(const msg_pending *m, char *err, size_t errlen);
@@ -141,5 +149,13 @@ void  msg_low_quality_free(msg_low_quality *m);
 char *msg_failed_encode(const msg_failed *m, char *err, size_t errlen);
 int   msg_failed_decode(const char *buf, size_t len, msg_failed *m, char *err, size_t errlen);
 void  msg_failed_free(msg_failed *m);
+
+/* 1 when s is a timestamp of the contract: YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z, a real calendar date
+ * (year 0001-9999, no leap second); what both codecs accept (the Flink job's Codec.validTime). */
+int msg_timestamp_valid(const char *s);
+
+/* Best-effort look at a message that does not decode: its "run" when that is a valid run, else 1
+ * (so a dead letter for it still names the run it most likely belongs to). */
+int msg_peek_run(const char *buf, size_t len);
 
 #endif

@@ -7,15 +7,26 @@
 
 typedef struct pg_conn pg_conn;
 
-/* Tries up to attempts times (>= 1), sleeping delay_ms between tries. Returns NULL + err. */
+/* Every wait on the server is bounded: connecting (with TCP keepalives and a TCP user timeout) and
+ * each statement (client-side: a statement without an answer in time closes the link, which the next
+ * use re-opens; server-side statement_timeout too). The bound is taken when a connection is created. */
+#define PG_DEFAULT_TIMEOUT_MS 10000
+void pg_set_timeout_ms(int ms); /* <= 0: the default */
+int pg_get_timeout_ms(void);
+
+/* Tries up to attempts times (>= 1), sleeping delay_ms between tries. Returns NULL + err.
+ * Its waits are bounded by pg_get_timeout_ms(), or by timeout_ms for pg_conn_create_timeout. */
 pg_conn *pg_conn_create(const char *dsn, int attempts, int delay_ms, char *err, size_t errlen);
+pg_conn *pg_conn_create_timeout(const char *dsn, int attempts, int delay_ms, int timeout_ms, char *err,
+                                size_t errlen);
 void pg_conn_destroy(pg_conn *c);
 PGconn *pg_conn_raw(pg_conn *c);
 
 /* 1 if the connection is usable (reconnecting first if it is not). */
 int pg_conn_check(pg_conn *c);
 
-/* Runs one parameterised statement (params are text, NULL entries are SQL NULL).
+/* Runs one parameterised statement (params are text, NULL entries are SQL NULL). A NULL c (no
+ * connection free in a pool) fails with an error, as do pg_exec_prepared, pg_begin, pg_commit.
  * Returns a result with status COMMAND_OK or TUPLES_OK (caller PQclear()s it), or NULL and
  * err with the server's message. Outside a transaction a broken connection is reset and the
  * statement retried once; inside one the error is returned (the caller must roll back). */

@@ -7,18 +7,13 @@
 #include <string.h>
 #include <utf8proc.h>
 
+#include "utf8.h"
+
 int qid_sha256(const void *data, size_t len, unsigned char out[32])
 {
     unsigned int n = 0;
     if (EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) != 1 || n != 32) return -1;
     return 0;
-}
-
-static int is_space_cp(utf8proc_int32_t cp)
-{
-    if (cp == ' ' || (cp >= 0x09 && cp <= 0x0d) || cp == 0x85) return 1;
-    utf8proc_category_t cat = utf8proc_category(cp);
-    return cat == UTF8PROC_CATEGORY_ZS || cat == UTF8PROC_CATEGORY_ZL || cat == UTF8PROC_CATEGORY_ZP;
 }
 
 int qid_normalize(const char *text, size_t len, char **out, size_t *outlen, char *err, size_t errlen)
@@ -57,7 +52,7 @@ int qid_normalize(const char *text, size_t len, char **out, size_t *outlen, char
             snprintf(err, errlen, "question text: invalid UTF-8");
             return -1;
         }
-        if (is_space_cp(cp)) {
+        if (utf8_cp_is_space(cp)) {
             pending_space = 1;
         } else {
             if (pending_space && w > 0) res[w++] = ' ';

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "utf8.h"
+
 int backend_parse_kind(const char *name, const char *endpoint, llm_backend_kind *out,
                        char *err, size_t errlen)
 {
@@ -122,4 +124,5 @@ void backend_error_text(const char *body, size_t len, char *out, size_t outlen)
         out[n] = '\0';
     }
     json_decref(root);
+    utf8_clean(out); /* the snprintf above may have cut a character: error texts go into messages */
 }

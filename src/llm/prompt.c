@@ -130,9 +130,10 @@ char *prompt_render(const prompt *p, const char *question)
     return out;
 }
 
-uint32_t prompt_seed(const char *question_id, int retry_count)
+uint32_t prompt_seed(const char *question_id, int run, int retry_count)
 {
-    /* FNV-1a over the id, then the attempt number, then a final avalanche. */
+    /* FNV-1a over the id, then the attempt number (and the run after the first), then a final
+     * avalanche. Run 1 hashes exactly as before runs existed. */
     uint32_t h = 2166136261u;
     for (const unsigned char *p = (const unsigned char *)question_id; *p; p++) {
         h ^= *p;
@@ -141,6 +142,11 @@ uint32_t prompt_seed(const char *question_id, int retry_count)
     uint32_t r = (uint32_t)retry_count;
     for (int i = 0; i < 4; i++) {
         h ^= (r >> (8 * i)) & 0xffu;
+        h *= 16777619u;
+    }
+    uint32_t n = run > 1 ? (uint32_t)run : 0;
+    for (int i = 0; n && i < 4; i++) {
+        h ^= (n >> (8 * i)) & 0xffu;
         h *= 16777619u;
     }
     h ^= h >> 16;

@@ -20,9 +20,10 @@ void prompt_destroy(prompt *p);
 /* Renders the prompt for one question; returns a malloc'd string (caller frees) or NULL. */
 char *prompt_render(const prompt *p, const char *question);
 
-/* Sampling seed of one attempt: a stable hash of question_id and retry_count (quality
- * regeneration number), so a regeneration samples differently while a transport retry
- * of the same attempt asks for the same answer. Never 0. */
-uint32_t prompt_seed(const char *question_id, int retry_count);
+/* Sampling seed of one attempt: a stable hash of question_id, run and retry_count (quality
+ * regeneration number), so a regeneration and a new run of the question (asked again after a
+ * failure) sample differently while a transport retry of the same attempt asks for the same
+ * answer. Never 0. */
+uint32_t prompt_seed(const char *question_id, int run, int retry_count);
 
 #endif

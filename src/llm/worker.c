@@ -16,6 +16,7 @@
 #include "prompt.h"
 #include "qid.h"
 #include "timeutil.h"
+#include "utf8.h"
 
 /* One consumed message, from poll until the delivery report of its result. */
 typedef struct worker_job {
@@ -155,9 +156,11 @@ static char *worker_failed_payload(const worker_job *j, const char *reason, int 
 {
     char now[TIMEUTIL_ISO_LEN];
     timeutil_now_iso(now, sizeof now);
+    char clean[400]; /* a reason may quote message or LLM bytes: valid UTF-8, cut on a boundary */
+    utf8_copy(clean, sizeof clean, reason, strlen(reason));
     msg_failed f = {0};
     f.question_id = j->key;
-    f.reason = (char *)reason;
+    f.reason = clean;
     f.stage = "llm";
     f.retry_count = j->q.retry_count;
     f.error_retries = j->q.error_retries;
@@ -165,6 +168,7 @@ static char *worker_failed_payload(const worker_job *j, const char *reason, int 
     f.has_http_status = http_status > 0;
     f.http_status = http_status;
     f.created_at = j->q.created_at;
+    f.run = j->q.run;
     return msg_failed_encode(&f, err, errlen);
 }
 
@@ -201,6 +205,7 @@ static void worker_llm_done(void *opaque, void *req_opaque, const llmclient_resu
         s.llm_started_at = started;
         s.llm_finished_at = finished;
         s.model = (char *)w->o.model;
+        s.run = q->run;
         j->payload = msg_success_encode(&s, err, sizeof err);
         j->topic = w->o.topic_success;
         prom_counter_inc(w->m_success);
@@ -223,6 +228,7 @@ static void worker_llm_done(void *opaque, void *req_opaque, const llmclient_resu
         e.has_retry_after_s = c.retry_after_s >= 0;
         e.retry_after_s = (int)c.retry_after_s;
         e.created_at = q->created_at;
+        e.run = q->run;
         j->payload = msg_error_encode(&e, err, sizeof err);
         j->topic = overload ? w->o.topic_overload : w->o.topic_quota;
         prom_counter_inc(overload ? w->m_overload : w->m_quota);
@@ -279,6 +285,7 @@ static void worker_take(worker *w, rd_kafka_message_t *m)
     prom_gauge_set(w->m_jobs, w->jobs);
 
     if (msg_pending_decode(m->payload, m->len, &j->q, err, sizeof err) != 0) {
+        j->q.run = msg_peek_run(m->payload, m->len);
         /* dead-letter: keyed by the message's key when it is a valid id, else "unknown" */
         if (m->key && m->key_len > 0)
             j->key = strndup(m->key, m->key_len);
@@ -306,7 +313,7 @@ static void worker_take(worker *w, rd_kafka_message_t *m)
     j->key = strdup(j->q.question_id);
     char *text = prompt_render(w->prompt, j->q.question_text);
     llm_params p = {w->o.backend, w->o.model, w->o.temperature, w->o.max_tokens, w->o.stop};
-    char *body = text ? backend_request_body(&p, text, prompt_seed(j->q.question_id, j->q.retry_count)) : NULL;
+    char *body = text ? backend_request_body(&p, text, prompt_seed(j->q.question_id, j->q.run, j->q.retry_count)) : NULL;
     free(text);
     j->llm_start_ms = timeutil_now_ms();
     j->llm_start_us = timeutil_mono_us();

@@ -11,11 +11,11 @@ struct errlog {
 };
 
 static const char errlog_sql[] =
-    "INSERT INTO llm_errors (question_id, error_type, http_status, error_message, retry_count, "
+    "INSERT INTO llm_errors (question_id, run, error_type, http_status, error_message, retry_count, "
     "error_retries, delay_applied_ms, occurred_at) "
-    "VALUES ($1, $2, $3::integer, $4, $5::integer, $6::integer, $7::bigint, "
+    "VALUES ($1, $9::integer, $2, $3::integer, $4, $5::integer, $6::integer, $7::bigint, "
     "COALESCE($8::timestamptz, now())) "
-    "ON CONFLICT (question_id, retry_count, error_retries, error_type) DO UPDATE SET "
+    "ON CONFLICT (question_id, run, retry_count, error_retries, error_type) DO UPDATE SET "
     "http_status = EXCLUDED.http_status, error_message = EXCLUDED.error_message, "
     "delay_applied_ms = EXCLUDED.delay_applied_ms, occurred_at = EXCLUDED.occurred_at";
 
@@ -45,12 +45,13 @@ void errlog_destroy(errlog *l)
 int errlog_write(errlog *l, const msg_error *e, const char *error_type, int64_t delay_ms,
                  char *err, size_t errlen)
 {
-    char status[16], rc[16], er[16], delay[32];
+    char status[16], rc[16], er[16], delay[32], run[16];
     snprintf(status, sizeof status, "%d", e->http_status);
     snprintf(rc, sizeof rc, "%d", e->retry_count);
     snprintf(er, sizeof er, "%d", e->error_retries);
     snprintf(delay, sizeof delay, "%lld", (long long)delay_ms);
-    const char *params[8] = {
+    snprintf(run, sizeof run, "%d", e->run);
+    const char *params[9] = {
         e->question_id,
         error_type, /* the topic it came from decides the type (CHECK constraint) */
         e->has_http_status && e->http_status > 0 ? status : NULL, /* 0 = no HTTP answer */
@@ -59,6 +60,7 @@ int errlog_write(errlog *l, const msg_error *e, const char *error_type, int64_t 
         er,
         delay_ms >= 0 ? delay : NULL,
         e->timestamp,
+        run,
     };
-    return pg_exec_cmd(l->pg, errlog_sql, 8, params, err, errlen);
+    return pg_exec_cmd(l->pg, errlog_sql, 9, params, err, errlen);
 }

@@ -14,6 +14,7 @@
 #include "msg.h"
 #include "offsets.h"
 #include "timeutil.h"
+#include "utf8.h"
 
 /* One consumed error message. Reference-counted: the delay queue, the PostgreSQL retry list
  * and the producer (until its delivery report) each hold a reference. Its offset is released
@@ -206,6 +207,7 @@ static int retry_build_forward(retry_consumer *r, retry_item *it, char *err, siz
     q.timestamp = now;
     q.error_retries = it->e.error_retries + 1;
     q.created_at = it->e.created_at;
+    q.run = it->e.run;
     it->payload = msg_pending_encode(&q, err, errlen);
     it->topic = r->o.topic_pending;
     return it->payload ? 0 : -1;
@@ -216,9 +218,11 @@ static int retry_build_dead(retry_consumer *r, retry_item *it, const char *reaso
 {
     char now[TIMEUTIL_ISO_LEN];
     timeutil_now_iso(now, sizeof now);
+    char clean[400]; /* a reason may quote message bytes: valid UTF-8, cut on a boundary */
+    utf8_copy(clean, sizeof clean, reason, strlen(reason));
     msg_failed f = {0};
     f.question_id = it->key;
-    f.reason = (char *)reason;
+    f.reason = clean;
     f.stage = "retry";
     f.retry_count = it->e.retry_count;
     f.error_retries = it->e.error_retries;
@@ -226,6 +230,7 @@ static int retry_build_dead(retry_consumer *r, retry_item *it, const char *reaso
     f.has_http_status = it->e.has_http_status && it->e.http_status > 0;
     f.http_status = it->e.http_status;
     f.created_at = it->e.created_at;
+    f.run = it->e.run;
     it->payload = msg_failed_encode(&f, err, errlen);
     it->topic = r->o.topic_failed;
     return it->payload ? 0 : -1;
@@ -270,6 +275,7 @@ static void retry_take(retry_consumer *r, rd_kafka_message_t *m)
         log_warn("offset not tracked partition=%d offset=%lld", m->partition, (long long)m->offset);
 
     if (msg_error_decode(m->payload, m->len, &it->e, err, sizeof err) != 0) {
+        it->e.run = msg_peek_run(m->payload, m->len);
         it->key = (m->key && m->key_len) ? strndup(m->key, m->key_len) : strdup("unknown");
         snprintf(reason, sizeof reason, "malformed message on %s: %s", r->o.topic_in, err);
         log_warn("malformed message partition=%d offset=%lld key=%s: %s", m->partition,

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "json.h"
 #include "log.h"
@@ -49,16 +50,29 @@ static void reply_completed(http_response *resp, const char *source, const char 
     http_response_take(resp, 200, "application/json", body, (size_t)n);
 }
 
-static void reply_pending(http_response *resp, int status, const char *qid, const char *message)
+/* Adds "run" and, when known, "runs" (the history, JSON text from store_lookup) to o. */
+static json_t *with_runs(json_t *o, int run, const char *runs_json)
 {
-    http_response_json(resp, status, json_pack("{s:s,s:s,s:s}", "status", "pending", "question_id", qid,
-                                               "message", message));
+    if (!o) return NULL;
+    json_object_set_new(o, "run", json_integer(run));
+    json_error_t je;
+    json_t *h = runs_json ? json_loads(runs_json, 0, &je) : NULL;
+    if (h) json_object_set_new(o, "runs", h);
+    return o;
+}
+
+static void reply_pending(http_response *resp, int status, const char *qid, const char *message, int run,
+                          const char *runs_json)
+{
+    http_response_json(resp, status, with_runs(json_pack("{s:s,s:s,s:s}", "status", "pending", "question_id", qid,
+                                                         "message", message), run, runs_json));
 }
 
 static void reply_failed(http_response *resp, const char *qid, const store_lookup *l)
 {
-    http_response_json(resp, 200, json_pack("{s:s,s:s,s:s,s:s}", "status", "failed", "question_id", qid,
-                                            "reason", l->failed_reason, "stage", l->failed_stage));
+    http_response_json(resp, 200, with_runs(json_pack("{s:s,s:s,s:s,s:s}", "status", "failed", "question_id", qid,
+                                                      "reason", l->failed_reason, "stage", l->failed_stage),
+                                            l->run, l->runs_json));
 }
 
 static void reply_db_down(api *a, http_response *resp, const char *err)
@@ -69,10 +83,34 @@ static void reply_db_down(api *a, http_response *resp, const char *err)
     http_response_header(resp, "Retry-After", "1");
 }
 
+/* 1 when the request says its body is JSON: media type application/json (any case), optionally with
+ * parameters such as charset=utf-8. A form or text/plain post (what a web page can send cross-origin
+ * without asking) is not. */
+static int api_is_json(const http_request *req)
+{
+    const char *ct = http_request_header(req, "Content-Type");
+    static const char json_type[] = "application/json";
+    if (!ct)
+        return 0;
+    while (*ct == ' ' || *ct == '\t')
+        ct++;
+    if (strncasecmp(ct, json_type, sizeof json_type - 1) != 0)
+        return 0;
+    ct += sizeof json_type - 1;
+    while (*ct == ' ' || *ct == '\t')
+        ct++;
+    return *ct == '\0' || *ct == ';';
+}
+
 static void handle_query(void *opaque, const http_request *req, http_response *resp)
 {
     api *a = opaque;
     char err[512];
+    if (!api_is_json(req)) {
+        prom_counter_inc(a->q_bad);
+        http_response_error(resp, 415, "POST /query takes Content-Type: application/json");
+        return;
+    }
     json_t *body = json_parse_object(req->body, req->body_len, err, sizeof err);
     const char *text = NULL, *answer = NULL;
     if (!body || json_field_string(body, "question_text", 1, 1, &text, err, sizeof err) != 0 ||
@@ -98,45 +136,36 @@ static void handle_query(void *opaque, const http_request *req, http_response *r
         json_decref(body);
         return;
     }
-    /* 2+3. database: insert as pending with its outbox row, unless it exists */
+    /* 2+3. database: start a run (new question, or failed before) with its outbox row */
     char now[TIMEUTIL_ISO_LEN];
     timeutil_now_iso(now, sizeof now);
-    msg_pending m = { .question_id = qid, .question_text = (char *)text, .original_answer = (char *)answer,
-                      .retry_count = 0, .timestamp = now, .error_retries = 0, .created_at = now };
-    char *payload = msg_pending_encode(&m, err, sizeof err);
-    if (!payload) {
-        http_response_error(resp, 400, "%s", err);
-        json_decref(body);
-        return;
-    }
-    int enqueued = 0, rc;
+    int run = 0, rc;
     store_lookup l = { 0 };
     if (a->d.batcher) {
-        /* group commit: shares one INSERT and one commit with concurrent new questions */
-        rc = enqueue_batcher_submit(a->d.batcher, qid, text, answer, now, payload, &enqueued, err, sizeof err);
-        if (rc == 0 && !enqueued) {
+        /* group commit: shares one transaction with concurrent asked questions */
+        rc = enqueue_batcher_submit(a->d.batcher, qid, text, answer, now, &run, err, sizeof err);
+        if (rc == 0 && !run) {
             pg_conn *c = store_acquire(a->d.store);
             rc = store_lookup_question(c, qid, &l, err, sizeof err);
             store_release(a->d.store, c);
         }
     } else {
-        /* no writer threads: the same statement, committed alone on a pooled connection */
+        /* no writer threads: the same, committed alone on a pooled connection */
         pg_conn *c = store_acquire(a->d.store);
-        rc = enqueue_one(c, qid, text, answer, now, payload, &enqueued, err, sizeof err);
-        if (rc == 0 && !enqueued) rc = store_lookup_question(c, qid, &l, err, sizeof err);
+        rc = enqueue_one(c, qid, text, answer, now, &run, err, sizeof err);
+        if (rc == 0 && !run) rc = store_lookup_question(c, qid, &l, err, sizeof err);
         store_release(a->d.store, c);
     }
-    free(payload);
     json_decref(body);
     if (rc != 0) {
         reply_db_down(a, resp, err);
         return;
     }
-    if (enqueued) {
+    if (run) {
         prom_counter_inc(a->q_new);
         outbox_relay_notify(a->d.relay);
-        log_debug("api: accepted question_id=%s", qid);
-        reply_pending(resp, 202, qid, MSG_PENDING_TEXT);
+        log_debug("api: accepted question_id=%s run=%d", qid, run);
+        reply_pending(resp, 202, qid, MSG_PENDING_TEXT, run, NULL);
         return;
     }
     switch (l.status) {
@@ -150,7 +179,7 @@ static void handle_query(void *opaque, const http_request *req, http_response *r
         break;
     default:
         prom_counter_inc(a->q_pending);
-        reply_pending(resp, 202, qid, MSG_STILL_PENDING);
+        reply_pending(resp, 202, qid, MSG_STILL_PENDING, l.run, l.runs_json);
     }
     store_lookup_free(&l);
 }
@@ -183,7 +212,7 @@ static void handle_status(void *opaque, const http_request *req, http_response *
         http_response_error(resp, 404, "unknown question_id '%s'", qid);
         break;
     case STORE_PENDING:
-        reply_pending(resp, 200, qid, MSG_STILL_PENDING);
+        reply_pending(resp, 200, qid, MSG_STILL_PENDING, l.run, l.runs_json);
         break;
     case STORE_COMPLETED:
         if (a->d.cache) cache_put(a->d.cache, qid, l.result_json);
@@ -254,14 +283,13 @@ static void handle_metrics(void *opaque, const http_request *req, http_response 
 static void handle_health(void *opaque, const http_request *req, http_response *resp)
 {
     api *a = opaque;
-    char err[512] = "";
-    pg_conn *c = store_acquire(a->d.store);
-    double oldest = 0;
-    long long outbox = pg_conn_check(c) ? store_outbox_pending(c, &oldest, err, sizeof err) : -1;
-    store_release(a->d.store, c);
+    store_health_info ph = store_health(a->d.store);
+    const char *err = ph.error;
+    double oldest = ph.oldest_unsent_s;
+    long long outbox = ph.outbox_pending;
     int pg_up = outbox >= 0;
     int redis_up = cache_redis_up(a->d.cache);
-    int brokers = a->d.relay ? outbox_relay_kafka_brokers(a->d.relay, 1000) : 0;
+    int brokers = a->d.relay ? outbox_relay_kafka_brokers(a->d.relay, 500) : 0;
     int kafka_up = !a->d.relay || brokers > 0;
     int ok = pg_up && redis_up && kafka_up;
     json_t *o = json_pack("{s:s,s:{s:{s:s},s:{s:s},s:{s:s,s:i}},s:I,s:f,s:I}", "status", ok ? "ok" : "degraded",

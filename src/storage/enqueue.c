@@ -1,21 +1,19 @@
-/* enqueue.c -- writer threads that turn concurrent new questions into one multi-row INSERT + commit. */
+/* enqueue.c -- writer threads that turn concurrent asked questions into one transaction of new runs (group commit). */
 #include "enqueue.h"
 
-#include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
 #include "log.h"
-#include "msg.h"
 #include "pg.h"
+#include "runs.h"
 
 /* One waiting request; lives on the submitting thread's stack. */
 typedef struct enqueue_item {
-    const char *qid, *text, *answer, *created_at, *payload;
-    int done, rc, enqueued;
+    const char *qid, *text, *answer, *created_at;
+    int done, rc, run;
     char err[512];
     struct enqueue_item *next;
 } enqueue_item;
@@ -38,65 +36,27 @@ typedef struct writer_arg {
     pg_conn *pg;
 } writer_arg;
 
-/* The one enqueue rule of qaflow-storage (group commit and enqueue_one alike): insert each question
- * as pending, or turn a failed one back to pending, together with its outbox row. json_to_recordset
- * keeps the statement fully parameterised whatever the batch size. Within a batch a question is
- * taken once (DISTINCT ON): ON CONFLICT cannot touch one row twice. */
-static const char *const SQL_ENQUEUE_BATCH =
-    "WITH input AS ("
-    "  SELECT DISTINCT ON (question_id) * FROM json_to_recordset($1::json)"
-    "    AS x(n int, question_id text, question_text text, original_answer text, created_at timestamptz, payload text)"
-    "  ORDER BY question_id, n),"
-    " q AS ("
-    "  INSERT INTO questions (question_id, question_text, original_answer, status, created_at, updated_at)"
-    "  SELECT question_id, question_text, original_answer, 'pending', created_at, created_at FROM input"
-    "  ON CONFLICT (question_id) DO UPDATE"
-    "    SET status = 'pending', failed_reason = NULL, failed_stage = NULL,"
-    "        question_text = EXCLUDED.question_text, original_answer = EXCLUDED.original_answer,"
-    "        updated_at = EXCLUDED.updated_at"
-    "    WHERE questions.status = 'failed'"
-    "  RETURNING question_id),"
-    " o AS ("
-    "  INSERT INTO outbox (question_id, topic, payload)"
-    "  SELECT i.question_id, '" MSG_TOPIC_PENDING "', i.payload FROM input i JOIN q USING (question_id)"
-    "  ORDER BY i.n"
-    "  RETURNING question_id)"
-    "SELECT i.n FROM input i JOIN o USING (question_id)";
-
-/* Runs SQL_ENQUEUE_BATCH for items[0..n) on pg: sets each item's rc, enqueued and err (the items'
- * done flags are the caller's). */
+/* Starts a run for items[0..n) on pg (runs_start: the one rule, with each run's outbox row): sets each
+ * item's rc, run and err (the items' done flags are the caller's). */
 static void enqueue_items(pg_conn *pg, enqueue_item **items, int n)
 {
     char err[512] = "";
-    json_t *arr = json_array();
-    for (int i = 0; arr && i < n; i++)
-        json_array_append_new(arr, json_pack("{s:i,s:s,s:s,s:s,s:s,s:s}", "n", i, "question_id", items[i]->qid,
-                                             "question_text", items[i]->text, "original_answer", items[i]->answer,
-                                             "created_at", items[i]->created_at, "payload", items[i]->payload));
-    char *text = arr ? json_dump_compact(arr) : NULL;
-    json_decref(arr);
+    runs_request *reqs = calloc((size_t)n, sizeof *reqs);
     int rc = -1;
-    PGresult *r = NULL;
-    if (!text) {
+    if (!reqs) {
         snprintf(err, sizeof err, "out of memory");
     } else {
-        const char *params[1] = { text };
-        r = pg_exec_prepared(pg, "qf_enqueue_batch", SQL_ENQUEUE_BATCH, 1, params, err, sizeof err);
-        rc = r ? 0 : -1;
+        for (int i = 0; i < n; i++)
+            reqs[i] = (runs_request){ .question_id = items[i]->qid, .question_text = items[i]->text,
+                                      .original_answer = items[i]->answer, .at = items[i]->created_at };
+        rc = runs_start(pg, reqs, n, err, sizeof err);
     }
-    free(text);
     for (int i = 0; i < n; i++) {
         items[i]->rc = rc;
-        items[i]->enqueued = 0;
+        items[i]->run = rc == 0 ? reqs[i].run : 0;
         if (rc != 0) snprintf(items[i]->err, sizeof items[i]->err, "%s", err);
     }
-    if (r) {
-        for (int k = 0; k < PQntuples(r); k++) {
-            int idx = atoi(PQgetvalue(r, k, 0));
-            if (idx >= 0 && idx < n) items[idx]->enqueued = 1;
-        }
-    }
-    PQclear(r);
+    free(reqs);
 }
 
 static void run_batch(enqueue_batcher *b, pg_conn *pg, enqueue_item **items, int n)
@@ -202,22 +162,21 @@ void enqueue_batcher_destroy(enqueue_batcher *b)
 
 /* One question to enqueue, not yet done. */
 static void enqueue_item_init(enqueue_item *it, const char *qid, const char *question_text,
-                              const char *original_answer, const char *created_at, const char *payload)
+                              const char *original_answer, const char *created_at)
 {
     memset(it, 0, sizeof *it);
     it->qid = qid;
     it->text = question_text;
     it->answer = original_answer;
     it->created_at = created_at;
-    it->payload = payload;
 }
 
 int enqueue_batcher_submit(enqueue_batcher *b, const char *qid, const char *question_text,
-                           const char *original_answer, const char *created_at, const char *payload,
-                           int *enqueued, char *err, size_t errlen)
+                           const char *original_answer, const char *created_at, int *run, char *err,
+                           size_t errlen)
 {
     enqueue_item it;
-    enqueue_item_init(&it, qid, question_text, original_answer, created_at, payload);
+    enqueue_item_init(&it, qid, question_text, original_answer, created_at);
     pthread_mutex_lock(&b->lock);
     if (b->stopping) {
         pthread_mutex_unlock(&b->lock);
@@ -230,19 +189,19 @@ int enqueue_batcher_submit(enqueue_batcher *b, const char *qid, const char *ques
     pthread_cond_signal(&b->work);
     while (!it.done) pthread_cond_wait(&b->done, &b->lock);
     pthread_mutex_unlock(&b->lock);
-    *enqueued = it.enqueued;
+    *run = it.run;
     if (it.rc != 0) snprintf(err, errlen, "%s", it.err);
     return it.rc;
 }
 
 int enqueue_one(pg_conn *pg, const char *qid, const char *question_text, const char *original_answer,
-                const char *created_at, const char *payload, int *enqueued, char *err, size_t errlen)
+                const char *created_at, int *run, char *err, size_t errlen)
 {
     enqueue_item it;
-    enqueue_item_init(&it, qid, question_text, original_answer, created_at, payload);
+    enqueue_item_init(&it, qid, question_text, original_answer, created_at);
     enqueue_item *items[1] = { &it };
     enqueue_items(pg, items, 1);
-    *enqueued = it.enqueued;
+    *run = it.run;
     if (it.rc != 0) snprintf(err, errlen, "%s", it.err);
     return it.rc;
 }

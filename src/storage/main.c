@@ -9,6 +9,7 @@
 #include "log.h"
 #include "outbox.h"
 #include "persist.h"
+#include "pg.h"
 #include "prom.h"
 #include "service.h"
 #include "store.h"
@@ -16,7 +17,8 @@
 static const config_entry storage_config[] = {
     { "port", "QAFLOW_STORAGE_PORT", NULL, CONFIG_INT, "5001", 0, 65535, "HTTP port (0 picks a free one)" },
     { "bind", "QAFLOW_STORAGE_BIND", NULL, CONFIG_STRING, "127.0.0.1", 0, 0, "HTTP bind address (IPv4)" },
-    { "http-threads", "QAFLOW_STORAGE_HTTP_THREADS", NULL, CONFIG_INT, "64", 1, 256, "HTTP worker threads (requests block on Redis/PostgreSQL: this is the concurrency)" },
+    { "http-threads", "QAFLOW_STORAGE_HTTP_THREADS", NULL, CONFIG_INT, "256", 1, 4096, "concurrent HTTP connections, one thread each (a request waiting on Redis or PostgreSQL holds only its own: /health always gets a thread)" },
+    { "pg-timeout-ms", "QAFLOW_PG_TIMEOUT_MS", NULL, CONFIG_INT, "10000", 500, 600000, "bound of every PostgreSQL wait: connecting, each statement, a free pooled connection (then 503)" },
     { "max-body", "QAFLOW_STORAGE_MAX_BODY", NULL, CONFIG_INT, "65536", 1024, 16777216, "largest request body in bytes (larger: 413)" },
     { "pg-dsn", "QAFLOW_PG_DSN", NULL, CONFIG_STRING, "postgresql://qaflow:qaflow@127.0.0.1:5432/qaflow", 0, 0, "PostgreSQL connection string" },
     { "db-pool", "QAFLOW_STORAGE_DB_POOL", NULL, CONFIG_INT, "16", 1, 256, "PostgreSQL connections for HTTP requests" },
@@ -125,6 +127,7 @@ static int storage_start_api(storage_app *a, service *s)
         return -1;
     }
     http_server_opts ho = { .bind_addr = config_get_string(cfg, "bind"), .port = (int)config_get_int(cfg, "port"),
+                            .thread_per_connection = 1,
                             .threads = (int)config_get_int(cfg, "http-threads"),
                             .max_body = (size_t)config_get_int(cfg, "max-body") };
     api_http_opts(a->ap, &ho);
@@ -141,6 +144,9 @@ static int storage_start(service *s, void *app)
 {
     storage_app *a = app;
     prom_registry *prom = service_prom(s);
+    pg_set_timeout_ms((int)config_get_int(service_config(s), "pg-timeout-ms"));
+    prom_gauge_set(prom_gauge_create(prom, "qaflow_storage_pg_timeout_seconds", "Bound of every PostgreSQL wait", NULL),
+                   (double)pg_get_timeout_ms() / 1000.0);
     if (storage_start_data(a, service_config(s), prom) != 0 || storage_start_kafka(a, service_config(s), prom) != 0 ||
         storage_start_api(a, s) != 0)
         return 1;

@@ -23,6 +23,7 @@ struct outbox_relay {
     pthread_cond_t cond;
     int notified;
     atomic_int running;
+    atomic_int last_brokers;   /* the last metadata answer of outbox_relay_kafka_brokers (-1: none) */
     pg_conn *pg;
     pthread_mutex_t prod_lock;       /* guards swapping the producer against health checks */
     kafka_producer *producer;
@@ -214,9 +215,10 @@ static void *relay_main(void *arg)
     int backoff_ms = 0;
     int64_t last_prune = 0;
     while (atomic_load(&r->running)) {
-        if (rd_kafka_fatal_error(kafka_producer_handle(r->producer), NULL, 0)) {
+        /* no producer: the last re-creation failed, try again (never use a producer that is not there) */
+        if (!r->producer || rd_kafka_fatal_error(kafka_producer_handle(r->producer), NULL, 0)) {
             char err[256];
-            log_error("outbox: producer hit a fatal error, recreating it");
+            log_error("outbox: %s", r->producer ? "producer hit a fatal error, recreating it" : "creating the producer again");
             pthread_mutex_lock(&r->prod_lock);
             kafka_producer_destroy(r->producer);
             r->producer = NULL;
@@ -265,6 +267,7 @@ outbox_relay *outbox_relay_create(const outbox_opts *o, char *err, size_t errlen
     pthread_mutex_init(&r->prod_lock, NULL);
     pthread_cond_init(&r->cond, NULL);
     atomic_init(&r->running, 1);
+    atomic_init(&r->last_brokers, -1);
     r->sent = prom_counter_create(o->prom, "qaflow_storage_outbox_sent_total", "Outbox rows produced and acknowledged", NULL);
     r->failed = prom_counter_create(o->prom, "qaflow_storage_outbox_failed_total", "Outbox deliveries that failed (retried)", NULL);
     r->rounds = prom_counter_create(o->prom, "qaflow_storage_outbox_rounds_total", "Outbox relay rounds with rows", NULL);
@@ -307,7 +310,9 @@ int outbox_relay_kafka_brokers(outbox_relay *r, int timeout_ms)
 {
     if (!r) return -1;
     int n = -1;
-    pthread_mutex_lock(&r->prod_lock);
+    /* one metadata request at a time: the others take its last answer instead of queueing */
+    if (pthread_mutex_trylock(&r->prod_lock) != 0)
+        return atomic_load(&r->last_brokers);
     if (r->producer) {
         const struct rd_kafka_metadata *md = NULL;
         if (rd_kafka_metadata(kafka_producer_handle(r->producer), 0, NULL, &md, timeout_ms) ==
@@ -316,6 +321,7 @@ int outbox_relay_kafka_brokers(outbox_relay *r, int timeout_ms)
             rd_kafka_metadata_destroy(md);
         }
     }
+    atomic_store(&r->last_brokers, n);
     pthread_mutex_unlock(&r->prod_lock);
     return n;
 }

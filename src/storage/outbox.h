@@ -24,7 +24,8 @@ typedef struct outbox_opts {
 outbox_relay *outbox_relay_create(const outbox_opts *o, char *err, size_t errlen);
 /* Wakes the relay now (after a commit that added rows). Cheap, thread-safe. */
 void outbox_relay_notify(outbox_relay *r);
-/* Brokers answering a metadata request within timeout_ms, or -1 when none. Thread-safe. */
+/* Brokers answering a metadata request within timeout_ms, or -1 when none. Thread-safe; while one
+ * request is under way, other callers get the last answer at once. */
 int outbox_relay_kafka_brokers(outbox_relay *r, int timeout_ms);
 /* Stops after the current round (its acks are awaited), flushes, frees. NULL-safe. */
 void outbox_relay_destroy(outbox_relay *r);

@@ -20,7 +20,7 @@ struct persist_consumer {
     pg_conn *pg;
     kafka_consumer *consumer;
     cache *cache;
-    prom_counter *done[3], *poison, *db_errors;
+    prom_counter *done[3], *poison, *db_errors, *corrected, *unknown_times;
 };
 
 enum { T_VALIDATED, T_LOW_QUALITY, T_FAILED };
@@ -45,16 +45,18 @@ static int handle(persist_consumer *p, int t, const rd_kafka_message_t *m)
 {
     char err[512];
     const char *buf = m->payload ? m->payload : "";
-    int rc = 0, applied = 0;
+    int rc = 0;
+    store_persist_info info = { 0 };
     char qid[160] = "";
     switch (t) {
     case T_VALIDATED: {
         msg_validated v;
         if (msg_validated_decode(buf, m->len, &v, err, sizeof err) != 0) goto poison;
         snprintf(qid, sizeof qid, "%s", v.question_id);
-        rc = store_persist_validated(p->pg, &v, err, sizeof err);
-        if (rc == 0) log_info("persist: completed question_id=%s bert_score=%.4f attempts=%d", qid,
-                              v.bert_score, v.processing_attempts);
+        rc = store_persist_validated(p->pg, &v, &info, err, sizeof err);
+        if (rc == 0) log_info("persist: completed question_id=%s run=%d bert_score=%.4f attempts=%d current_run=%d "
+                              "corrected=%d", qid, v.run, v.bert_score, v.processing_attempts, info.applied,
+                              info.corrected);
         msg_validated_free(&v);
         if (rc == 0) fill_cache(p, qid);
         break;
@@ -63,19 +65,20 @@ static int handle(persist_consumer *p, int t, const rd_kafka_message_t *m)
         msg_low_quality v;
         if (msg_low_quality_decode(buf, m->len, &v, err, sizeof err) != 0) goto poison;
         snprintf(qid, sizeof qid, "%s", v.question_id);
-        rc = store_persist_low_quality(p->pg, &v, err, sizeof err);
-        if (rc == 0) log_info("persist: low-quality attempt question_id=%s attempt=%d bert_score=%.4f", qid,
-                              v.retry_count + 1, v.bert_score);
+        rc = store_persist_low_quality(p->pg, &v, &info, err, sizeof err);
+        if (rc == 0) log_info("persist: low-quality attempt question_id=%s run=%d attempt=%d bert_score=%.4f "
+                              "corrected=%d", qid, v.run, v.retry_count + 1, v.bert_score, info.corrected);
         msg_low_quality_free(&v);
+        if (rc == 0 && info.corrected) fill_cache(p, qid);
         break;
     }
     case T_FAILED: {
         msg_failed v;
         if (msg_failed_decode(buf, m->len, &v, err, sizeof err) != 0) goto poison;
         snprintf(qid, sizeof qid, "%s", v.question_id);
-        rc = store_persist_failed(p->pg, &v, &applied, err, sizeof err);
-        if (rc == 0) log_info("persist: failed question_id=%s stage=%s applied=%d reason=\"%s\"", qid, v.stage,
-                              applied, v.reason);
+        rc = store_persist_failed(p->pg, &v, &info, err, sizeof err);
+        if (rc == 0) log_info("persist: failed question_id=%s run=%d stage=%s applied=%d reason=\"%s\"", qid, v.run,
+                              v.stage, info.applied, v.reason);
         msg_failed_free(&v);
         break;
     }
@@ -96,6 +99,12 @@ static int handle(persist_consumer *p, int t, const rd_kafka_message_t *m)
         return -1;
     }
     prom_counter_inc(p->done[t]);
+    if (info.corrected) {
+        prom_counter_inc(p->corrected);
+        log_warn("persist: question_id=%s result corrected from the run's stored attempts (the job had lost "
+                 "earlier attempts)", qid);
+    }
+    for (int i = 0; i < info.unknown_times; i++) prom_counter_inc(p->unknown_times);
     return 1;
 poison:
     prom_counter_inc(p->poison);
@@ -154,6 +163,12 @@ persist_consumer *persist_consumer_create(const persist_opts *o, char *err, size
                                     "Messages skipped because they could not be decoded", NULL);
     p->db_errors = prom_counter_create(o->prom, "qaflow_storage_persist_errors_total",
                                        "Database errors while persisting (message retried)", NULL);
+    p->corrected = prom_counter_create(o->prom, "qaflow_storage_results_corrected_total",
+                                       "Run results corrected from the run's stored attempts (best, first_score)",
+                                       NULL);
+    p->unknown_times = prom_counter_create(o->prom, "qaflow_storage_unknown_times_total",
+                                           "Stage or end-to-end durations recorded as unknown (a time was missing)",
+                                           NULL);
     p->pg = pg_conn_create(o->pg_dsn, 1, 0, err, errlen);
     if (!p->pg) {
         free(p);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/integration/flink/flink_test.sh: ScoreJob end to end on a real Flink cluster, Kafka and qaflow-scorer (pipeline: whole system).
-# usage: flink_test.sh routing|scorer_outage|restart|pipeline|cli   (environment from ./qaflow test-stack env)
+# usage: flink_test.sh routing|scorer_outage|restart|pipeline|runs|cli   (environment from ./qaflow test-stack env)
 set -euo pipefail
 # shellcheck source=/dev/null
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -235,14 +235,13 @@ wait_status() {
   done
 }
 
-case_pipeline() {
-  ft_init pipeline
+# pipeline_up JOB_ARGS...: the whole system around the running scorer: LLM stub, storage, LLM worker, the
+# overload retry consumer (RETRY_ARGS: extra flags) and the ScoreJob (JOB_ARGS added to its flags).
+pipeline_up() {
   local stub storage worker retry
   stub="$(ft_bin qaflow-llm-stub)"; storage="$(ft_bin qaflow-storage)"; worker="$(ft_bin qaflow-llm-worker)"
   retry="$(ft_bin qaflow-retry)"
   [[ -n "${QAFLOW_TEST_PG_DSN:-}" && -n "${QAFLOW_TEST_REDIS:-}" ]] || ft_die "QAFLOW_TEST_PG_DSN/QAFLOW_TEST_REDIS not set"
-  ft_scorer_start scorer "$FT_SCORER_PORT"
-  scores "$FT_SCORER_PORT"
   qf_spawn llm-stub "$stub" --port "$FT_STUB_PORT"
   qf_wait_for "llm stub" 60 qf_http_ok "http://127.0.0.1:$FT_STUB_PORT/health" || ft_die "stub did not start"
   qf_spawn storage "$storage" --port "$FT_STORAGE_PORT" --brokers "$FT_K" --pg-dsn "$QAFLOW_TEST_PG_DSN" \
@@ -251,10 +250,18 @@ case_pipeline() {
   qf_spawn llm-worker "$worker" --brokers "$FT_K" --group "qaflow-llm-workers-$FT_RUN" --backend ollama \
     --llm-url "http://127.0.0.1:$FT_STUB_PORT" --metrics-port "$FT_WORKER_PORT"
   qf_wait_for "llm worker" 60 qf_http_ok "http://127.0.0.1:$FT_WORKER_PORT/health" || ft_die "worker did not start"
+  # shellcheck disable=SC2086
   qf_spawn retry "$retry" --policy overload --brokers "$FT_K" --group "qaflow-retry-overload-$FT_RUN" \
-    --pg-dsn "$QAFLOW_TEST_PG_DSN" --metrics-port "$FT_RETRY_PORT"
+    --pg-dsn "$QAFLOW_TEST_PG_DSN" --metrics-port "$FT_RETRY_PORT" ${RETRY_ARGS:-}
   qf_wait_for "retry consumer" 60 qf_http_ok "http://127.0.0.1:$FT_RETRY_PORT/health" || ft_die "retry did not start"
-  ft_cluster_and_job --scorer "http://127.0.0.1:$FT_SCORER_PORT" --threshold "$THRESHOLD" --max-regenerations 2
+  ft_cluster_and_job --scorer "http://127.0.0.1:$FT_SCORER_PORT" "$@"
+}
+
+case_pipeline() {
+  ft_init pipeline
+  ft_scorer_start scorer "$FT_SCORER_PORT"
+  scores "$FT_SCORER_PORT"
+  pipeline_up --threshold "$THRESHOLD" --max-regenerations 2
 
   local tg="$FT_RUN good: which city is the capital of France?"
   local tb="$FT_RUN better: what is the capital city of France?"
@@ -307,12 +314,99 @@ case_pipeline() {
     "$(pg "SELECT count(*) FROM responses WHERE question_id IN ('$qg','$qb','$qp')")" 3
 }
 
+# reask QID STAGE: QID failed at STAGE in run 1; asked again it completes as run 2, with run 1 kept.
+reask() {
+  local q="$1" stage="$2" text="$3" body st
+  wait_status "$q" failed
+  st="$(curl -sS --max-time 10 "http://127.0.0.1:$FT_STORAGE_PORT/status/$q")"
+  ft_eq "$q: failed at" "$(jq -r '"\(.stage) run \(.run)"' <<<"$st")" "$stage run 1"
+  body="$(jq -cn --arg q "$text" --arg a "$REF" '{question_text: $q, original_answer: $a}')"
+  st="$(curl -sS --max-time 30 -H 'Content-Type: application/json' -d "$body" "http://127.0.0.1:$FT_STORAGE_PORT/query")"
+  ft_eq "$q: asked again" "$(jq -r '"\(.status) run \(.run)"' <<<"$st")" "pending run 2"
+  wait_status "$q" completed
+  st="$(curl -sS --max-time 10 "http://127.0.0.1:$FT_STORAGE_PORT/status/$q")"
+  ft_eq "$q: completed as" "$(jq -r '"run \(.result.run): \(.result.llm_response)"' <<<"$st")" "run 2: $GOOD"
+  ft_eq "$q: runs" "$(jq -c '[.result.runs[] | [.run, .status, .stage]]' <<<"$st")" "[[1,\"failed\",\"$stage\"],[2,\"completed\",null]]"
+  ft_eq "$q: run 2 on every topic" "$(for t in questions-pending llm-responses-success validated-responses; do
+    ft_msgs "$t" "$q" | jq -r 'select(.run == 2) | .run' | head -n1; done | tr '\n' ' ')" "2 2 2 "
+  ft_eq "$q: one result row, of run 2" "$(pg "SELECT string_agg(run::text, ',') FROM responses WHERE question_id = '$q'")" 2
+}
+
+# runs: a question that failed at the LLM, at the retry stage or at the scorer, asked again, completes as run 2;
+# a run whose job state is lost mid-chain (TaskManager killed, job started again without its checkpoint) still
+# reports its best attempt and its first score.
+case_runs() {
+  ft_init runs
+  # answers longer than --max-text are refused by the scorer (HTTP 400): the scorer-stage failure
+  ft_scorer_start scorer "$FT_SCORER_PORT" --max-text 300
+  scores "$FT_SCORER_PORT"
+  local long; long="$(printf 'Paris %.0s' $(seq 1 80))"
+  RETRY_ARGS="--max-retries 0" pipeline_up --threshold "$THRESHOLD" --max-regenerations 2 --checkpoint-interval-ms 1000
+  # the poor answers from best to worst: the chain of the state-loss question starts with its best
+  local hi lo mid s_hi
+  read -r hi mid lo <<<"$(printf '%s\t1\n%s\t2\n%s\t3\n' "$S_P1" "$S_P2" "$S_P3" | sort -t$'\t' -k1,1gr | cut -f2 | tr '\n' ' ')"
+  local -a poor=("" "$P1" "$P2" "$P3") pscore=("" "$S_P1" "$S_P2" "$S_P3")
+  s_hi="${pscore[$hi]}"
+  local tl="$FT_RUN llm: what is the capital of France, please?"
+  local tr="$FT_RUN retry: tell me the capital of France."
+  local ts="$FT_RUN scorer: the capital of France is which city?"
+  local tx="$FT_RUN loss: France has which capital city?"
+  script "$FT_RUN llm:" "$(jq -cn --arg a "$GOOD" '[{status: 404}, {status: 200, answer: $a}]')"
+  script "$FT_RUN retry:" "$(jq -cn --arg a "$GOOD" '[{status: 503}, {status: 200, answer: $a}]')"
+  script "$FT_RUN scorer:" "$(jq -cn --arg l "$long" --arg a "$GOOD" '[{status: 200, answer: $l}, {status: 200, answer: $a}]')"
+  # the second attempt of the state-loss question is slow: the job is lost while it is being generated
+  script "$FT_RUN loss:" "$(jq -cn --arg h "${poor[$hi]}" --arg l "${poor[$lo]}" --arg m "${poor[$mid]}" \
+    '[{status: 200, answer: $h}, {status: 200, answer: $l, latency_ms: 8000}, {status: 200, answer: $m}]')"
+  local ql qr qs qx
+  ql="$(ask "$tl")"; qr="$(ask "$tr")"; qs="$(ask "$ts")"; qx="$(ask "$tx")"
+
+  # the state loss: attempt 0 routed and checkpointed, then the TaskManager dies and the job is started
+  # again without its checkpoint, from the position right after attempt 0 (attempt 1 is still being
+  # generated, 8 s): the new job knows nothing of the chain so far
+  ft_wait low-quality-responses "$qx" 1 >/dev/null
+  local resume_ms; resume_ms="$(date +%s%3N)"
+  local n; n="$(ft_completed_checkpoints)"; ft_wait_checkpoint_after "$n"
+  local tm; tm="$(qf_pid flink-taskmanager)"; kill -KILL "$tm"
+  ft_log "killed the TaskManager (pid $tm)"
+  curl -fsS --max-time 10 -X PATCH "$(flink_url)/jobs/$FT_JOB?mode=cancel" >/dev/null || ft_die "cancel failed"
+  local deadline=$((SECONDS + 120))
+  until [[ "$(ft_job_state)" == CANCELED ]]; do ((SECONDS < deadline)) || ft_die "job not cancelled"; sleep 0.5; done
+  flink_cluster_start
+  FT_JOB="$(QAFLOW_FLINK_FRESH=1 flink_submit --group-id "qaflow-scorejob-$FT_RUN" \
+    --starting-offsets "timestamp:$resume_ms" --job-name qaflow-scorejob \
+    --scorer "http://127.0.0.1:$FT_SCORER_PORT" --threshold "$THRESHOLD" --max-regenerations 2)"
+  flink_wait_running "$FT_JOB" || ft_die "job started without its checkpoint is not running"
+  ft_eq "the new job restored nothing" \
+    "$(curl -fsS --max-time 5 "$(flink_url)/jobs/$FT_JOB/checkpoints" | jq -r '.latest.restored.id // "none"')" none
+
+  reask "$ql" llm "$tl"
+  reask "$qr" retry "$tr"
+  reask "$qs" score "$ts"
+
+  wait_status "$qx" completed
+  local v st
+  v="$(ft_wait validated-responses "$qx" 1 | tail -n1)"
+  ft_eq "state loss: the job did not know the first score" "$(jq -r 'has("first_score")' <<<"$v")" false
+  st="$(curl -sS --max-time 10 "http://127.0.0.1:$FT_STORAGE_PORT/status/$qx")"
+  for ((i = 0; i < 60; i++)); do
+    awk -v a="$(jq -r .result.bert_score <<<"$st")" -v b="$s_hi" 'BEGIN { d = a - b; exit !(d < 1e-6 && d > -1e-6) }' && break
+    sleep 0.5; st="$(curl -sS --max-time 10 "http://127.0.0.1:$FT_STORAGE_PORT/status/$qx")"
+  done
+  ft_near "state loss: best of the run" "$(jq -r .result.bert_score <<<"$st")" "$s_hi"
+  ft_near "state loss: first score of the run" "$(jq -r .result.first_score <<<"$st")" "$s_hi"
+  ft_eq "state loss: best answer" "$(jq -r .result.llm_response <<<"$st")" "${poor[$hi]}"
+  ft_eq "state loss: attempts" "$(jq -r .result.processing_attempts <<<"$st")" 3
+  ft_eq "state loss: attempts rows" "$(pg "SELECT count(*) FROM attempts WHERE question_id = '$qx' AND run = 1")" 3
+  ft_eq "state loss: the chain was not replayed" "$(ft_msgs low-quality-responses "$qx" | jq -r .retry_count | tr '\n' ' ')" "0 1 2 "
+}
+
 case "${1:-}" in
   routing) case_routing ;;
   scorer_outage) case_scorer_outage ;;
   restart) case_restart ;;
   pipeline) case_pipeline ;;
+  runs) case_runs ;;
   cli) case_cli ;;
-  *) echo "usage: $0 routing|scorer_outage|restart|pipeline|cli" >&2; exit 2 ;;
+  *) echo "usage: $0 routing|scorer_outage|restart|pipeline|runs|cli" >&2; exit 2 ;;
 esac
 ft_log "PASS ${1}"

@@ -55,13 +55,14 @@ ft_bin() {
   printf '%s' "$b"
 }
 
-# ft_scorer_start NAME PORT: the real qaflow-scorer on PORT (pid file NAME). A scorer that exits at once
-# (e.g. the port of the previous test's scorer not yet free) is started again, at most 3 times.
+# ft_scorer_start NAME PORT [FLAGS...]: the real qaflow-scorer on PORT (pid file NAME). A scorer that exits at
+# once (e.g. the port of the previous test's scorer not yet free) is started again, at most 3 times.
 ft_scorer_start() {
   local name="$1" port="$2" bin try deadline
+  shift 2
   bin="$(ft_bin qaflow-scorer)"
   for try in 1 2 3; do
-    qf_spawn "$name" "$bin" --port "$port" --model-dir "$QAFLOW_MODEL_DIR"
+    qf_spawn "$name" "$bin" --port "$port" --model-dir "$QAFLOW_MODEL_DIR" "$@"
     deadline=$((SECONDS + 180))
     until qf_http_ok "http://127.0.0.1:$port/health"; do
       qf_pid "$name" >/dev/null || break

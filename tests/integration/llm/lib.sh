@@ -121,9 +121,10 @@ wait_assigned() {
 
 # q_json ID TEXT ORIGINAL [retry_count] [error_retries]: a questions-pending message.
 q_json() {
-  jq -cn --arg id "$1" --arg t "$2" --arg o "$3" --argjson rc "${4:-0}" --argjson er "${5:-0}" \
+  jq -cn --arg id "$1" --arg t "$2" --arg o "$3" --argjson rc "${4:-0}" --argjson er "${5:-0}" --arg run "${6:-}" \
     '{question_id:$id, question_text:$t, original_answer:$o, retry_count:$rc,
-      timestamp:"2025-10-28T10:30:00.000Z", error_retries:$er, created_at:"2025-10-28T10:30:00.000Z"}'
+      timestamp:"2025-10-28T10:30:00.000Z", error_retries:$er, created_at:"2025-10-28T10:30:00.000Z"}
+     | if $run == "" then . else .run = ($run | tonumber) end'
 }
 
 # produce TOPIC KEY JSON [PARTITION]

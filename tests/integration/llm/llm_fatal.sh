@@ -13,7 +13,7 @@ start_worker w1
 wait_assigned w1 3 60
 t0=$SECONDS
 for tag in 404 400 401 empty 503 429 402 402b; do
-  produce "$T_PENDING" "q_f${RUN}_$tag" "$(q_json "q_f${RUN}_$tag" "Question case-$tag-$RUN?" "ref" 1 2)"
+  produce "$T_PENDING" "q_f${RUN}_$tag" "$(q_json "q_f${RUN}_$tag" "Question case-$tag-$RUN?" "ref" 1 2 4)"
 done
 wait_lines "$T_FAILED" "q_f${RUN}_" 4 60
 wait_lines "$T_OVERLOAD" "q_f${RUN}_" 2 60
@@ -25,7 +25,7 @@ for pair in 404:404 400:400 401:401 empty:200; do
   msg=$(awk -F'\t' -v k="q_f${RUN}_$tag" '$2 == k {print $3}' "$T_DIR/failed.tsv" | head -1)
   [[ -n $msg ]] || t_fail "no dead letter for $tag"
   t_check "dead letter $tag: $msg" jq -e --argjson st "$st" '.stage == "llm" and .http_status == $st and
-    (.reason | length > 10) and .retry_count == 1 and .error_retries == 2 and .created_at != null' <<<"$msg" >/dev/null
+    (.reason | length > 10) and .retry_count == 1 and .error_retries == 2 and .created_at != null and .run == 4' <<<"$msg" >/dev/null
 done
 t_check "empty answer reason" grep -q "empty answer" "$T_DIR/failed.tsv"
 # asked once each: a fatal error is not retried by the worker

@@ -10,7 +10,7 @@ wait_assigned w1 3 60
 N=6
 for i in $(seq $N); do
   rc=$((i % 3)); er=$((i % 2))
-  produce "$T_PENDING" "q_succ${RUN}_$i" "$(q_json "q_succ${RUN}_$i" "What is success number $i of run $RUN?" "SECRET-REFERENCE-$RUN-$i" $rc $er)"
+  produce "$T_PENDING" "q_succ${RUN}_$i" "$(q_json "q_succ${RUN}_$i" "What is success number $i of run $RUN?" "SECRET-REFERENCE-$RUN-$i" $rc $er $i)"
 done
 wait_lines "$T_SUCCESS" "q_succ${RUN}_" $N 60
 
@@ -22,8 +22,8 @@ for i in $(seq $N); do
   msg=$(cut -f3- <<<"$line")
   # the seed's fields, then the additions, with the question's values carried unchanged
   t_check "$id: fields" jq -e --arg id "$id" --arg t "What is success number $i of run $RUN?" \
-    --arg o "SECRET-REFERENCE-$RUN-$i" --argjson rc $rc --argjson er $er '
-      .question_id == $id and .question_text == $t and .original_answer == $o and
+    --arg o "SECRET-REFERENCE-$RUN-$i" --argjson rc $rc --argjson er $er --argjson qrun $i '
+      .question_id == $id and .run == $qrun and .question_text == $t and .original_answer == $o and
       (.llm_response | type == "string" and length > 0) and .retry_count == $rc and
       (.response_time_ms | type == "number" and . >= 0) and (.timestamp | test("^[0-9-]{10}T[0-9:]{8}\\.[0-9]{3}Z$")) and
       .error_retries == $er and .created_at == "2025-10-28T10:30:00.000Z" and

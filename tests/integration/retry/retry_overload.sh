@@ -10,7 +10,7 @@ start_retry r1 overload
 wait_assigned w1 3 60
 wait_assigned r1 2 60
 id="q_ov$RUN"
-produce "$T_PENDING" "$id" "$(q_json "$id" "Question overload-$RUN?" "ref" 1 0)"
+produce "$T_PENDING" "$id" "$(q_json "$id" "Question overload-$RUN?" "ref" 1 0 3)"
 wait_lines "$T_FAILED" "$id" 1 60
 
 consume "$T_OVERLOAD" >"$T_DIR/err.tsv"
@@ -22,12 +22,13 @@ for er in 0 1 2; do
 done
 # forwarded questions keep retry_count (quality regenerations) and count error_retries up
 t_check "forwarded fields" bash -c "grep '$id' '$T_DIR/pend.tsv' | cut -f3 | jq -s -e '
-  map(.error_retries) == [0,1,2,3] and all(.retry_count == 1) and all(.original_answer == \"ref\")' >/dev/null"
+  map(.error_retries) == [0,1,2,3] and all(.retry_count == 1) and all(.original_answer == \"ref\") and all(.run == 3)' >/dev/null"
+t_check "overload messages carry the run" bash -c "grep '$id' '$T_DIR/err.tsv' | cut -f3 | jq -s -e 'all(.run == 3)' >/dev/null"
 msg=$(consume "$T_FAILED" | awk -F'\t' -v k="$id" '$2 == k {print $3}')
-t_check "dead letter: $msg" jq -e '.stage == "retry" and .error_retries == 3 and .retry_count == 1 and
+t_check "dead letter: $msg" jq -e '.stage == "retry" and .error_retries == 3 and .retry_count == 1 and .run == 3 and
   .http_status == 503 and (.reason | test("3 retries"))' <<<"$msg" >/dev/null
 rows=$(psql_q "SELECT error_type, http_status, error_retries, coalesce(delay_applied_ms::text, 'null'), retry_count
-               FROM llm_errors WHERE question_id = '$id' ORDER BY error_retries" | tr '\t\n' ' |')
+               FROM llm_errors WHERE question_id = '$id' AND run = 3 ORDER BY error_retries" | tr '\t\n' ' |')
 t_log "llm_errors: $rows"
 [[ $rows == "overload 503 0 1000 1|overload 503 1 2000 1|overload 429 2 4000 1|overload 503 3 null 1|" ]] ||
   t_fail "llm_errors rows: $rows"

@@ -53,7 +53,7 @@ text2="$(unique 'How many legs does a spider have?')"
 jq -n --arg q "$text2" '{question_text: $q, original_answer: "Eight."}' >"$TMPDIR_T/c.json"
 (
   for i in $(seq 1 8); do
-    curl -sS -o "$TMPDIR_T/c.$i" -w '%{http_code}\n' -X POST --data-binary "@$TMPDIR_T/c.json" "$STORAGE_URL/query" &
+    curl -sS -o "$TMPDIR_T/c.$i" -w '%{http_code}\n' -X POST -H "Content-Type: application/json" --data-binary "@$TMPDIR_T/c.json" "$STORAGE_URL/query" &
   done
   wait
 ) >"$TMPDIR_T/codes"

@@ -36,6 +36,23 @@ printf '{"question_text": "caf\xe9 %s", "original_answer": "b"}' "$tag" >"$TMPDI
 bad_post "invalid UTF-8 (latin-1 byte)" 400 'invalid JSON|UTF-8|decode'
 printf '{"question_text": "x\xed\xa0\x80 %s", "original_answer": "b"}' "$tag" >"$TMPDIR_T/bad.json"
 bad_post "invalid UTF-8 (surrogate)" 400 'invalid JSON|UTF-8|decode'
+case_body "zero-width and no-break spaces only" "{\"question_text\": \"$tag 4\", \"original_answer\": \"\u200b\u00a0\u2060\u3000\ufeff\"}" 400 "original_answer.*empty"
+
+# ctype_post NAME CONTENT_TYPE|- EXPECTED_CODE: a valid body under another (or no) Content-Type
+ctype_post() {
+  local h=() out="$TMPDIR_T/ct.out"
+  [[ "$2" != - ]] && h=(-H "Content-Type: $2")
+  jq -nc --arg q "$tag ctype $1" '{question_text: $q, original_answer: "b"}' >"$TMPDIR_T/ct.json"
+  HTTP_CODE=$(curl -sS -m 30 -o "$out" -w '%{http_code}' -X POST "${h[@]}" --data-binary "@$TMPDIR_T/ct.json" "$STORAGE_URL/query")
+  [[ "$HTTP_CODE" == "$3" ]] || fail "Content-Type $1: expected $3, got $HTTP_CODE ($(cat "$out"))"
+  note "Content-Type $1 -> $HTTP_CODE"
+}
+ctype_post text/plain text/plain 415
+ctype_post none - 415
+ctype_post form application/x-www-form-urlencoded 415
+ctype_post jsonx application/jsonx 415
+ctype_post "json with charset" 'Application/JSON; charset=utf-8' 202
+
 head -c 70000 /dev/zero | tr '\0' 'a' | jq -Rc '{question_text: ., original_answer: "b"}' >"$TMPDIR_T/bad.json"
 bad_post "body over 64 KiB" 413 'larger than 65536'
 
@@ -67,11 +84,11 @@ http GET "$STORAGE_URL/status/$long"; expect_code 400 "200-char id"
 http GET "$STORAGE_URL/status/q_0000000000000000"; expect_code 404 "unknown id"
 http GET "$STORAGE_URL/metrics?format=xml"; expect_code 400 "metrics format"
 
-note "nothing half-written: only the one valid question was added"
+note "nothing half-written: only the two valid questions were added (60 KB, and JSON with a charset)"
 rows_after="$(psql_q "SELECT (SELECT count(*) FROM questions) || '/' || (SELECT count(*) FROM outbox)")"
-[[ "$(psql_q "SELECT count(*) FROM questions WHERE question_text LIKE '%$tag%'")" == 1 ]] \
+[[ "$(psql_q "SELECT count(*) FROM questions WHERE question_text LIKE '%$tag%'")" == 2 ]] \
   || fail "bad requests left rows: $(psql_q "SELECT question_id, left(question_text, 40) FROM questions WHERE question_text LIKE '%$tag%'")"
-[[ "$(psql_q "SELECT count(*) FROM outbox o JOIN questions q USING (question_id) WHERE q.question_text LIKE '%$tag%'")" == 1 ]] \
+[[ "$(psql_q "SELECT count(*) FROM outbox o JOIN questions q USING (question_id) WHERE q.question_text LIKE '%$tag%'")" == 2 ]] \
   || fail "bad requests left outbox rows"
 note "rows before/after (whole database, other tests may add): $rows_before -> $rows_after"
 

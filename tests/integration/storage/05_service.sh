@@ -55,7 +55,7 @@ for ((i = 0; i < 100; i++)); do
 done
 [[ "$code" == 503 ]] && jq -e '.dependencies.redis.status == "down"' "$TMPDIR_T/h2" >/dev/null || fail "no-redis health: $code $(cat "$TMPDIR_T/h2")"
 note "... and questions are still accepted without the cache"
-code=$(curl -s -o "$TMPDIR_T/r" -w '%{http_code}' -X POST --data "$(jq -nc --arg q "$(unique 'No cache?')" '{question_text: $q, original_answer: "ok"}')" \
+code=$(curl -s -o "$TMPDIR_T/r" -w '%{http_code}' -X POST -H 'Content-Type: application/json' --data "$(jq -nc --arg q "$(unique 'No cache?')" '{question_text: $q, original_answer: "ok"}')" \
   "http://127.0.0.1:$((QAFLOW_TEST_PORT_BASE + 131))/query")
 [[ "$code" == 202 ]] || fail "POST without Redis: $code $(cat "$TMPDIR_T/r")"
 

@@ -136,7 +136,9 @@ static void test_case(const topic_case *tc)
             if (is_required(tc, key)) {
                 CHECK_MSG(json_equal(val, json_object_get(fixture, key)), "%s: '%s' changed", tc->file, key);
             } else {
-                CHECK_MSG(strcmp(key, "error_retries") == 0 && json_integer_value(val) == 0,
+                /* error_retries defaults to 0, run to 1; other absent additions stay absent */
+                CHECK_MSG((strcmp(key, "error_retries") == 0 && json_integer_value(val) == 0) ||
+                              (strcmp(key, "run") == 0 && json_integer_value(val) == 1),
                           "%s: absent optional '%s' was encoded", tc->file, key);
             }
         }
@@ -199,8 +201,91 @@ static void test_rejections(void)
     msg_pending_free(&empty); /* no-op on a zeroed struct */
 }
 
+/* Decodes text as a message of topic; returns 1 when accepted, with *run set; else 0 and err. */
+static int decode_topic(const char *topic, const char *text, int *run, char *err, size_t errlen)
+{
+    size_t len = strlen(text);
+    int rc = -1;
+    *run = 0;
+#define TRY(name, t)                                                          \
+    if (strcmp(topic, name) == 0) {                                           \
+        msg_##t m;                                                            \
+        rc = msg_##t##_decode(text, len, &m, err, errlen);                    \
+        if (rc == 0) *run = m.run;                                            \
+        msg_##t##_free(&m);                                                   \
+    }
+    TRY(MSG_TOPIC_PENDING, pending)
+    TRY(MSG_TOPIC_SUCCESS, success)
+    TRY(MSG_TOPIC_ERR_OVERLOAD, error)
+    TRY(MSG_TOPIC_ERR_QUOTA, error)
+    TRY(MSG_TOPIC_VALIDATED, validated)
+    TRY(MSG_TOPIC_LOW_QUALITY, low_quality)
+    TRY(MSG_TOPIC_FAILED, failed)
+#undef TRY
+    return rc == 0;
+}
+
+/* The shared cases (tests/fixtures/messages/cases, also run by the Flink job's CodecTest): every
+ * invalid message is rejected with a reason (naming the field when the case names one), every valid
+ * one accepted with the run it carries. */
+static void test_shared_cases(void)
+{
+    char path[512], err[256];
+    json_error_t je;
+    snprintf(path, sizeof path, "%s/cases/invalid.json", QAFLOW_FIXTURES_DIR);
+    json_t *inv = json_load_file(path, JSON_ALLOW_NUL, &je);
+    CHECK_MSG(inv != NULL, "cannot load %s: %s", path, je.text);
+    size_t i;
+    json_t *c;
+    int n = 0;
+    json_array_foreach(json_object_get(inv, "cases"), i, c) {
+        const char *name = json_string_value(json_object_get(c, "name"));
+        const char *topic = json_string_value(json_object_get(c, "topic"));
+        const char *field = json_string_value(json_object_get(c, "field"));
+        json_t *raw = json_object_get(c, "raw");
+        char *text = raw ? strdup(json_string_value(raw))
+                         : json_dumps(json_object_get(c, "message"), JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+        int run;
+        err[0] = '\0';
+        CHECK_MSG(!decode_topic(topic, text, &run, err, sizeof err), "invalid case accepted: %s", name);
+        CHECK_MSG(err[0] != '\0', "no reason for: %s", name);
+        if (field) CHECK_MSG(strstr(err, field) != NULL, "%s: reason '%s' does not name '%s'", name, err, field);
+        free(text);
+        n++;
+    }
+    CHECK_MSG(n >= 40, "only %d invalid cases", n);
+    json_decref(inv);
+
+    snprintf(path, sizeof path, "%s/cases/valid.json", QAFLOW_FIXTURES_DIR);
+    json_t *val = json_load_file(path, 0, &je);
+    CHECK_MSG(val != NULL, "cannot load %s: %s", path, je.text);
+    n = 0;
+    json_array_foreach(json_object_get(val, "cases"), i, c) {
+        const char *name = json_string_value(json_object_get(c, "name"));
+        const char *topic = json_string_value(json_object_get(c, "topic"));
+        char *text = json_dumps(json_object_get(c, "message"), JSON_COMPACT | JSON_PRESERVE_ORDER);
+        int run;
+        CHECK_MSG(decode_topic(topic, text, &run, err, sizeof err), "valid case rejected: %s: %s", name, err);
+        CHECK_MSG(run == (int)json_integer_value(json_object_get(c, "run")), "%s: run %d", name, run);
+        free(text);
+        n++;
+    }
+    CHECK_MSG(n >= 10, "only %d valid cases", n);
+    json_decref(val);
+
+    /* encode refuses a message without a run (every producer must carry it) */
+    msg_failed f = { .question_id = "q_1", .reason = "x", .stage = "llm", .timestamp = "2025-10-28T10:30:00.000Z" };
+    CHECK(msg_failed_encode(&f, err, sizeof err) == NULL);
+    CHECK(strstr(err, "run") != NULL);
+    f.run = 4;
+    char *out = msg_failed_encode(&f, err, sizeof err);
+    CHECK(out && strstr(out, "\"run\":4}") != NULL);
+    free(out);
+}
+
 int main(void)
 {
+    test_shared_cases();
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) test_case(&cases[i]);
     test_rejections();
     return CHECK_DONE();

@@ -42,14 +42,18 @@ int main(void)
     CHECK(strstr(err, "{question}") != NULL);
 
     /* seeds: stable, differ per attempt and per question, non-zero, fit a signed int */
-    uint32_t a0 = prompt_seed("q_1", 0), a1 = prompt_seed("q_1", 1), b0 = prompt_seed("q_2", 0);
-    CHECK_INT(a0, prompt_seed("q_1", 0));
+    uint32_t a0 = prompt_seed("q_1", 1, 0), a1 = prompt_seed("q_1", 1, 1), b0 = prompt_seed("q_2", 1, 0);
+    CHECK_INT(a0, prompt_seed("q_1", 1, 0));
     CHECK(a0 != a1);
     CHECK(a0 != b0);
+    /* a new run of the question samples differently from the earlier runs, attempt by attempt */
+    CHECK(prompt_seed("q_1", 2, 0) != a0);
+    CHECK(prompt_seed("q_1", 2, 0) != prompt_seed("q_1", 3, 0));
+    CHECK(prompt_seed("q_1", 2, 1) != a1);
     int distinct = 1;
     uint32_t seen[64];
     for (int i = 0; i < 64; i++) {
-        seen[i] = prompt_seed("q_5f2b9c0e1a7d4e3b", i);
+        seen[i] = prompt_seed("q_5f2b9c0e1a7d4e3b", 1, i);
         CHECK(seen[i] != 0 && seen[i] <= 0x7fffffffu);
         for (int j = 0; j < i; j++)
             if (seen[j] == seen[i])

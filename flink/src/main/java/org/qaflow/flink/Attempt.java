@@ -18,31 +18,20 @@ public class Attempt {
     public String llmStartedAt;
     public String llmFinishedAt;
     public String model;
+    /** The question's run (docs/messages.md): 1 for the first ask, +1 each time storage starts it again. */
+    public int run = 1;
 
     public Attempt() { }
 
-    /** Decodes an llm-responses-success message; the job needs question_id, the texts and retry_count. */
+    /** Decodes an llm-responses-success message, with the contract's checks (the same as the C codec's). */
     public static Attempt fromJson(String json) throws CodecException {
-        Map<String, Object> m = Codec.decode(Codec.SUCCESS, json, false);
-        for (String f : new String[] {"question_id", "question_text", "llm_response", "original_answer",
-                "retry_count"}) {
-            if (!m.containsKey(f)) {
-                throw new CodecException("missing field " + f);
-            }
-        }
+        Map<String, Object> m = Codec.decode(Codec.SUCCESS, json, true);
         Attempt a = new Attempt();
         a.questionId = (String) m.get("question_id");
-        if (a.questionId.isEmpty()) {
-            throw new CodecException("empty question_id");
-        }
         a.questionText = (String) m.get("question_text");
         a.llmResponse = (String) m.get("llm_response");
         a.originalAnswer = (String) m.get("original_answer");
-        long rc = (Long) m.get("retry_count");
-        if (rc < 0 || rc > 1000) {
-            throw new CodecException("retry_count out of range: " + rc);
-        }
-        a.retryCount = (int) rc;
+        a.retryCount = ((Long) m.get("retry_count")).intValue();
         a.responseTimeMs = (Long) m.get("response_time_ms");
         a.timestamp = (String) m.get("timestamp");
         Long er = (Long) m.get("error_retries");
@@ -51,6 +40,7 @@ public class Attempt {
         a.llmStartedAt = (String) m.get("llm_started_at");
         a.llmFinishedAt = (String) m.get("llm_finished_at");
         a.model = (String) m.get("model");
+        a.run = ((Long) m.get("run")).intValue();
         return a;
     }
 
@@ -69,11 +59,8 @@ public class Attempt {
         m.put("llm_started_at", llmStartedAt);
         m.put("llm_finished_at", llmFinishedAt);
         m.put("model", model);
+        m.put("run", (long) run);
         return Codec.encode(Codec.SUCCESS, m);
     }
 
-    /** created_at, else timestamp: when the question entered the system (carried unchanged). */
-    public String origin() {
-        return createdAt != null ? createdAt : timestamp;
-    }
 }

@@ -1,8 +1,12 @@
-// BestAttempt: the keyed state of one question (best attempt so far, first score, attempts seen).
+// BestAttempt: the keyed state of one question's current run (best attempt so far, first score, attempts seen).
 package org.qaflow.flink;
 
-/** Per-question memory kept in a ValueState with TTL. */
+/** Per-question memory of one run, kept in a ValueState with TTL; a newer run replaces it. */
 public class BestAttempt {
+    /** The run these attempts belong to (state written before runs existed restores as run 1). */
+    public int run = 1;
+    /** The run's first attempt was not seen (state lost mid-run): first_score is not known here. */
+    public boolean firstMissing;
     public double bestScore;
     public String bestResponse;
     public int bestRetryCount;

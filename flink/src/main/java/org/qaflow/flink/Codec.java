@@ -1,6 +1,8 @@
 // Codec: the one definition of every qaflow Kafka message as seen by the ScoreJob (field order = docs/messages.md).
 package org.qaflow.flink;
 
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonParser;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.DeserializationFeature;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.node.ObjectNode;
@@ -11,6 +13,8 @@ import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
 
 /** Decodes and encodes the JSON messages of every topic, checking field names and types. */
 public final class Codec {
@@ -22,46 +26,63 @@ public final class Codec {
     public static final String LOW_QUALITY = "low-quality-responses";
     public static final String FAILED = "questions-failed";
 
-    /** JSON value kinds used by the contract. */
-    public enum Kind { STR, INT, NUM, BOOL }
+    /**
+     * JSON value kinds of the contract, with the checks both codecs apply (src/common/msg.c is the C side):
+     * QID 1-128 of [A-Za-z0-9_.-]; TEXT a string not empty or blank; STR any string; TS an ISO-8601 UTC
+     * timestamp; STAGE one of storage, llm, retry, score; INT 0..2^31-1; LONG 0..2^63-1; STATUS 100..599;
+     * NUM a finite number within +-1e300; RUN 1..2^31-1 (1 when absent). No string may hold NUL or an
+     * unpaired surrogate.
+     */
+    public enum Kind { QID, TEXT, STR, TS, STAGE, INT, LONG, STATUS, NUM, BOOL, RUN }
 
     /** One field of a message: name, kind, and whether a decoder insists on it (the seed's fields). */
     public record Field(String name, Kind kind, boolean required) { }
 
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final ObjectMapper MAPPER = new ObjectMapper()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private static final DateTimeFormatter ISO_MS =
             DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+    /** The contract's timestamp shape; the calendar date is checked by Instant.parse (strict). */
+    private static final Pattern TS = Pattern.compile(
+            "[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?Z");
+    private static final Pattern QID = Pattern.compile("[A-Za-z0-9_.-]{1,128}");
+    private static final Set<String> STAGES = Set.of("storage", "llm", "retry", "score");
 
-    private static Field s(String n) { return new Field(n, Kind.STR, true); }
-    private static Field i(String n) { return new Field(n, Kind.INT, true); }
-    private static Field d(String n) { return new Field(n, Kind.NUM, true); }
-    private static Field os(String n) { return new Field(n, Kind.STR, false); }
-    private static Field oi(String n) { return new Field(n, Kind.INT, false); }
-    private static Field od(String n) { return new Field(n, Kind.NUM, false); }
-    private static Field ob(String n) { return new Field(n, Kind.BOOL, false); }
+    private static Field f(String n, Kind k) { return new Field(n, k, true); }
+    private static Field o(String n, Kind k) { return new Field(n, k, false); }
+
+    private static final Field RUN = o("run", Kind.RUN);
 
     private static final List<Field> ERROR_FIELDS = List.of(
-            s("question_id"), s("question_text"), s("original_answer"), i("retry_count"), i("error_retries"),
-            s("timestamp"), os("error_type"), oi("http_status"), os("error_message"), oi("retry_after_s"),
-            os("created_at"));
+            f("question_id", Kind.QID), f("question_text", Kind.TEXT), f("original_answer", Kind.STR),
+            f("retry_count", Kind.INT), f("error_retries", Kind.INT), f("timestamp", Kind.TS),
+            o("error_type", Kind.TEXT), o("http_status", Kind.STATUS), o("error_message", Kind.STR),
+            o("retry_after_s", Kind.INT), o("created_at", Kind.TS), RUN);
 
     private static final Map<String, List<Field>> SPECS = Map.of(
-            PENDING, List.of(s("question_id"), s("question_text"), s("original_answer"), i("retry_count"),
-                    s("timestamp"), oi("error_retries"), os("created_at")),
-            SUCCESS, List.of(s("question_id"), s("question_text"), s("llm_response"), s("original_answer"),
-                    i("retry_count"), i("response_time_ms"), s("timestamp"), oi("error_retries"), os("created_at"),
-                    os("llm_started_at"), os("llm_finished_at"), os("model")),
+            PENDING, List.of(f("question_id", Kind.QID), f("question_text", Kind.TEXT),
+                    f("original_answer", Kind.STR), f("retry_count", Kind.INT), f("timestamp", Kind.TS),
+                    o("error_retries", Kind.INT), o("created_at", Kind.TS), RUN),
+            SUCCESS, List.of(f("question_id", Kind.QID), f("question_text", Kind.TEXT), f("llm_response", Kind.STR),
+                    f("original_answer", Kind.STR), f("retry_count", Kind.INT), f("response_time_ms", Kind.LONG),
+                    f("timestamp", Kind.TS), o("error_retries", Kind.INT), o("created_at", Kind.TS),
+                    o("llm_started_at", Kind.TS), o("llm_finished_at", Kind.TS), o("model", Kind.STR), RUN),
             ERROR_OVERLOAD, ERROR_FIELDS,
             ERROR_QUOTA, ERROR_FIELDS,
-            VALIDATED, List.of(s("question_id"), s("question_text"), s("llm_response"), s("original_answer"),
-                    d("bert_score"), i("processing_attempts"), i("total_processing_time_ms"), s("timestamp"),
-                    ob("accepted_below_threshold"), od("first_score"), os("created_at"), os("llm_started_at"),
-                    os("llm_finished_at"), os("scored_at"), os("model")),
-            LOW_QUALITY, List.of(s("question_id"), s("llm_response"), d("bert_score"), i("retry_count"),
-                    d("threshold"), s("timestamp"), os("created_at"), os("llm_started_at"), os("llm_finished_at"),
-                    os("scored_at"), os("model")),
-            FAILED, List.of(s("question_id"), s("reason"), s("stage"), i("retry_count"), i("error_retries"),
-                    s("timestamp"), oi("http_status"), os("created_at")));
+            VALIDATED, List.of(f("question_id", Kind.QID), f("question_text", Kind.TEXT),
+                    f("llm_response", Kind.STR), f("original_answer", Kind.STR), f("bert_score", Kind.NUM),
+                    f("processing_attempts", Kind.INT), f("total_processing_time_ms", Kind.LONG),
+                    f("timestamp", Kind.TS), o("accepted_below_threshold", Kind.BOOL), o("first_score", Kind.NUM),
+                    o("created_at", Kind.TS), o("llm_started_at", Kind.TS), o("llm_finished_at", Kind.TS),
+                    o("scored_at", Kind.TS), o("model", Kind.STR), RUN),
+            LOW_QUALITY, List.of(f("question_id", Kind.QID), f("llm_response", Kind.STR), f("bert_score", Kind.NUM),
+                    f("retry_count", Kind.INT), f("threshold", Kind.NUM), f("timestamp", Kind.TS),
+                    o("created_at", Kind.TS), o("llm_started_at", Kind.TS), o("llm_finished_at", Kind.TS),
+                    o("scored_at", Kind.TS), o("model", Kind.STR), RUN),
+            FAILED, List.of(f("question_id", Kind.QID), f("reason", Kind.TEXT), f("stage", Kind.STAGE),
+                    f("retry_count", Kind.INT), f("error_retries", Kind.INT), f("timestamp", Kind.TS),
+                    o("http_status", Kind.STATUS), o("created_at", Kind.TS), RUN));
 
     private Codec() { }
 
@@ -75,8 +96,9 @@ public final class Codec {
     }
 
     /**
-     * Decodes a message of a topic into an ordered map (String, Long, Double, Boolean values).
-     * strict: every seed field must be present. Unknown fields are ignored; null counts as absent.
+     * Decodes a message of a topic into an ordered map (String, Long, Double, Boolean values); every present
+     * field is checked as its Kind says, run is 1 when absent. strict: every seed field must be present (the
+     * contract; non-strict only serves best-effort looks). Unknown fields are ignored; null counts as absent.
      */
     public static Map<String, Object> decode(String topic, String json, boolean strict) throws CodecException {
         JsonNode root;
@@ -95,6 +117,9 @@ public final class Codec {
                 if (strict && f.required()) {
                     throw new CodecException("missing field " + f.name());
                 }
+                if (f.kind() == Kind.RUN) {
+                    out.put(f.name(), 1L);
+                }
                 continue;
             }
             out.put(f.name(), value(f, v));
@@ -103,27 +128,106 @@ public final class Codec {
     }
 
     private static Object value(Field f, JsonNode v) throws CodecException {
+        String n = f.name();
         switch (f.kind()) {
-            case STR:
+            case QID, TEXT, STR, TS, STAGE -> {
                 if (!v.isTextual()) {
-                    throw new CodecException("field " + f.name() + " is not a string");
+                    throw new CodecException("field " + n + " is not a string");
                 }
-                return v.asText();
-            case INT:
+                String s = v.asText();
+                checkText(n, s);
+                switch (f.kind()) {
+                    case QID -> {
+                        if (!QID.matcher(s).matches()) {
+                            throw new CodecException("field " + n + " is not a valid question id");
+                        }
+                    }
+                    case TEXT -> {
+                        if (s.chars().allMatch(Codec::isAsciiSpace)) {
+                            throw new CodecException("field " + n + " is empty");
+                        }
+                    }
+                    case TS -> {
+                        if (!validTime(s)) {
+                            throw new CodecException("field " + n + " is not an ISO-8601 UTC timestamp: "
+                                    + oneLine(s.length() > 40 ? s.substring(0, 40) : s));
+                        }
+                    }
+                    case STAGE -> {
+                        if (!STAGES.contains(s)) {
+                            throw new CodecException("field " + n + " must be one of storage, llm, retry, score");
+                        }
+                    }
+                    default -> { }
+                }
+                return s;
+            }
+            case INT, LONG, STATUS, RUN -> {
                 if (!v.isIntegralNumber() || !v.canConvertToLong()) {
-                    throw new CodecException("field " + f.name() + " is not an integer");
+                    throw new CodecException("field " + n + " is not an integer");
                 }
-                return v.asLong();
-            case NUM:
+                long x = v.asLong();
+                long min = f.kind() == Kind.STATUS ? 100 : f.kind() == Kind.RUN ? 1 : 0;
+                long max = f.kind() == Kind.STATUS ? 599 : f.kind() == Kind.LONG ? Long.MAX_VALUE : Integer.MAX_VALUE;
+                if (x < min || x > max) {
+                    throw new CodecException("field " + n + " must be between " + min + " and " + max + " (got " + x
+                            + ")");
+                }
+                return x;
+            }
+            case NUM -> {
                 if (!v.isNumber()) {
-                    throw new CodecException("field " + f.name() + " is not a number");
+                    throw new CodecException("field " + n + " is not a number");
                 }
-                return v.asDouble();
-            default:
+                double d = v.asDouble();
+                if (!Double.isFinite(d) || d < -1e300 || d > 1e300) {
+                    throw new CodecException("field " + n + " is not a finite number within +-1e300");
+                }
+                return d;
+            }
+            default -> {
                 if (!v.isBoolean()) {
-                    throw new CodecException("field " + f.name() + " is not a boolean");
+                    throw new CodecException("field " + n + " is not a boolean");
                 }
                 return v.asBoolean();
+            }
+        }
+    }
+
+    /** No NUL and no unpaired surrogate (text the C side, which works on UTF-8, could not hold). */
+    private static void checkText(String name, String s) throws CodecException {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == 0) {
+                throw new CodecException("field " + name + " contains a NUL character");
+            }
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new CodecException("field " + name + " contains an unpaired surrogate");
+            }
+        }
+    }
+
+    private static boolean isAsciiSpace(int c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == 0x0b || c == '\f' || c == '\r';
+    }
+
+    /** 1-128 characters of [A-Za-z0-9_.-] (qid_valid on the C side). */
+    public static boolean validQuestionId(String s) {
+        return s != null && QID.matcher(s).matches();
+    }
+
+    /** The contract's timestamp: YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z, a real calendar date, year 1 to 9999. */
+    public static boolean validTime(String s) {
+        if (s == null || !TS.matcher(s).matches() || s.startsWith("0000")) {
+            return false;
+        }
+        try {
+            Instant.parse(s);
+            return true;
+        } catch (Exception e) {
+            return false;
         }
     }
 
@@ -136,8 +240,8 @@ public final class Codec {
                 continue;
             }
             switch (f.kind()) {
-                case STR -> node.put(f.name(), v.toString());
-                case INT -> node.put(f.name(), ((Number) v).longValue());
+                case QID, TEXT, STR, TS, STAGE -> node.put(f.name(), v.toString());
+                case INT, LONG, STATUS, RUN -> node.put(f.name(), ((Number) v).longValue());
                 case NUM -> node.put(f.name(), ((Number) v).doubleValue());
                 default -> node.put(f.name(), (Boolean) v);
             }
@@ -179,9 +283,9 @@ public final class Codec {
         return ISO_MS.format(Instant.ofEpochMilli(epochMs));
     }
 
-    /** Parses an ISO-8601 instant; -1 when absent or unparseable. */
+    /** Parses a contract timestamp; -1 when absent or not one. */
     public static long parseTime(String iso) {
-        if (iso == null) {
+        if (!validTime(iso)) {
             return -1;
         }
         try {

@@ -13,13 +13,27 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
 /** Builders for the source and the sink. */
 public final class KafkaIO {
     private KafkaIO() { }
 
-    /** Hands every record on as text; decoding (and its errors) happens in Parser. */
+    static boolean validUtf8(byte[] b) {
+        try {
+            StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(b));
+            return true;
+        } catch (CharacterCodingException e) {
+            return false;
+        }
+    }
+
+    /** Hands every record on as text; decoding (and its errors) happens in Parser. A value that is not
+     *  valid UTF-8 is marked (the C codec refuses such bytes too), its text kept for best-effort looks. */
     static final class RawDeserializer implements KafkaRecordDeserializationSchema<RawRecord> {
         private static final long serialVersionUID = 1L;
 
@@ -27,7 +41,11 @@ public final class KafkaIO {
         public void deserialize(ConsumerRecord<byte[], byte[]> r, Collector<RawRecord> out) {
             String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
             String value = r.value() == null ? null : new String(r.value(), StandardCharsets.UTF_8);
-            out.collect(new RawRecord(key, value, r.partition(), r.offset()));
+            RawRecord raw = new RawRecord(key, value, r.partition(), r.offset());
+            if (r.value() != null && !validUtf8(r.value())) {
+                raw.error = "value is not valid UTF-8";
+            }
+            out.collect(raw);
         }
 
         @Override

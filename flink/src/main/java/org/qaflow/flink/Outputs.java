@@ -11,19 +11,24 @@ public final class Outputs {
     /** validated-responses for an attempt accepted at or above the threshold. */
     public static OutRecord validated(Scored s, BestAttempt st, long nowMs) {
         Attempt a = s.attempt;
-        return validatedRecord(a, a.llmResponse, s.score, false, st.firstScore,
+        return validatedRecord(a, a.llmResponse, s.score, false, st.firstMissing ? null : st.firstScore,
                 a.llmStartedAt, a.llmFinishedAt, s.scoredAt, a.model, nowMs);
     }
 
     /** validated-responses carrying the best attempt once the regeneration cap is reached. */
     public static OutRecord validatedBest(Scored last, BestAttempt st, long nowMs) {
-        return validatedRecord(last.attempt, st.bestResponse, st.bestScore, true, st.firstScore,
+        return validatedRecord(last.attempt, st.bestResponse, st.bestScore, true,
+                st.firstMissing ? null : st.firstScore,
                 st.bestLlmStartedAt, st.bestLlmFinishedAt, st.bestScoredAt, st.bestModel, nowMs);
     }
 
-    /** One validated-responses message: question fields from the last attempt a, answer fields as given. */
+    /**
+     * One validated-responses message: question fields from the last attempt a, answer fields as given.
+     * firstScore null: not known (omitted). Without created_at the end-to-end time is not known: created_at is
+     * omitted and total_processing_time_ms is 0 (storage records it as unknown).
+     */
     private static OutRecord validatedRecord(Attempt a, String response, double score, boolean belowThreshold,
-                                             double firstScore, String llmStartedAt, String llmFinishedAt,
+                                             Double firstScore, String llmStartedAt, String llmFinishedAt,
                                              String scoredAt, String model, long nowMs) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("question_id", a.questionId);
@@ -36,11 +41,12 @@ public final class Outputs {
         m.put("timestamp", Codec.isoTime(nowMs));
         m.put("accepted_below_threshold", belowThreshold);
         m.put("first_score", firstScore);
-        m.put("created_at", a.origin());
+        m.put("created_at", a.createdAt);
         m.put("llm_started_at", llmStartedAt);
         m.put("llm_finished_at", llmFinishedAt);
         m.put("scored_at", scoredAt);
         m.put("model", model);
+        m.put("run", (long) a.run);
         return new OutRecord(Codec.VALIDATED, a.questionId, Codec.encode(Codec.VALIDATED, m));
     }
 
@@ -54,11 +60,12 @@ public final class Outputs {
         m.put("retry_count", (long) a.retryCount);
         m.put("threshold", threshold);
         m.put("timestamp", Codec.isoTime(nowMs));
-        m.put("created_at", a.origin());
+        m.put("created_at", a.createdAt);
         m.put("llm_started_at", a.llmStartedAt);
         m.put("llm_finished_at", a.llmFinishedAt);
         m.put("scored_at", s.scoredAt);
         m.put("model", a.model);
+        m.put("run", (long) a.run);
         return new OutRecord(Codec.LOW_QUALITY, a.questionId, Codec.encode(Codec.LOW_QUALITY, m));
     }
 
@@ -71,12 +78,13 @@ public final class Outputs {
         m.put("retry_count", (long) a.retryCount + 1);
         m.put("timestamp", Codec.isoTime(nowMs));
         m.put("error_retries", 0L);
-        m.put("created_at", a.origin());
+        m.put("created_at", a.createdAt);
+        m.put("run", (long) a.run);
         return new OutRecord(Codec.PENDING, a.questionId, Codec.encode(Codec.PENDING, m));
     }
 
     /** questions-failed at stage "score". */
-    public static OutRecord failed(String questionId, String reason, long retryCount, long errorRetries,
+    public static OutRecord failed(String questionId, long run, String reason, long retryCount, long errorRetries,
                                    String createdAt, long nowMs) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("question_id", questionId);
@@ -86,6 +94,7 @@ public final class Outputs {
         m.put("error_retries", errorRetries);
         m.put("timestamp", Codec.isoTime(nowMs));
         m.put("created_at", createdAt);
+        m.put("run", run);
         return new OutRecord(Codec.FAILED, questionId, Codec.encode(Codec.FAILED, m));
     }
 
@@ -95,7 +104,7 @@ public final class Outputs {
     }
 
     private static long elapsed(Attempt a, long nowMs) {
-        long origin = Codec.parseTime(a.origin());
+        long origin = Codec.parseTime(a.createdAt);
         return origin < 0 ? 0L : Math.max(0L, nowMs - origin);
     }
 }

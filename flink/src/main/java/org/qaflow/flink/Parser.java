@@ -19,6 +19,9 @@ public class Parser extends ProcessFunction<RawRecord, Attempt> {
             if (r.value == null) {
                 throw new CodecException("empty record");
             }
+            if (r.error != null) {
+                throw new CodecException(r.error);
+            }
             out.collect(Attempt.fromJson(r.value));
         } catch (CodecException e) {
             ctx.output(FAILED, malformed(r, e.getMessage(), ctx.timerService().currentProcessingTime()));
@@ -29,14 +32,15 @@ public class Parser extends ProcessFunction<RawRecord, Attempt> {
     static OutRecord malformed(RawRecord r, String why, long nowMs) {
         String v = r.value == null ? "" : r.value;
         String qid = Codec.peekString(v, "question_id");
-        if (qid == null || qid.isEmpty()) {
+        if (qid == null || !Codec.validQuestionId(qid)) {
             qid = r.key != null && !r.key.isEmpty() ? r.key : "unknown-p" + r.partition + "-o" + r.offset;
         }
         String reason = "malformed llm-responses-success record (partition " + r.partition + ", offset "
                 + r.offset + "): " + why;
         LOG.warn("level=warn event=malformed question_id={} partition={} offset={} reason={}", qid,
                 r.partition, r.offset, why);
-        return Outputs.failed(qid, reason, Codec.peekLong(v, "retry_count", 0),
+        long run = Codec.peekLong(v, "run", 1);
+        return Outputs.failed(qid, run >= 1 && run <= Integer.MAX_VALUE ? run : 1, reason, Codec.peekLong(v, "retry_count", 0),
                 Codec.peekLong(v, "error_retries", 0), Codec.peekString(v, "created_at"), nowMs);
     }
 }

@@ -7,6 +7,8 @@ public class RawRecord {
     public String value;
     public int partition;
     public long offset;
+    /** Why the bytes cannot be a message at all (not UTF-8), or null. */
+    public String error;
 
     public RawRecord() { }
 

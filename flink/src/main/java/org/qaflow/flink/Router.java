@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 
 /**
- * score >= threshold: validated. Below: low-quality, and questions-pending (retry_count + 1) while
+ * State is per question for its current run: an attempt of a newer run starts fresh state, one of an older
+ * run is dropped. score >= threshold: validated. Below: low-quality, and questions-pending (retry_count + 1) while
  * retry_count < cap, else validated with the best attempt marked accepted_below_threshold.
  */
 public class Router extends KeyedProcessFunction<String, Scored, OutRecord> {
@@ -31,6 +32,10 @@ public class Router extends KeyedProcessFunction<String, Scored, OutRecord> {
     private transient Counter duplicates;
     private transient Counter failed;
     private transient Counter requeued;
+    private transient Counter staleRuns;
+    private transient Counter newRuns;
+    private transient Counter stateMissing;
+    private transient Counter missingCreatedAt;
 
     public Router(double threshold, int maxRegenerations, Duration stateTtl) {
         this.threshold = threshold;
@@ -53,6 +58,10 @@ public class Router extends KeyedProcessFunction<String, Scored, OutRecord> {
         duplicates = g.counter("duplicates_dropped");
         failed = g.counter("failed");
         requeued = g.counter("requeued");
+        staleRuns = g.counter("stale_runs_dropped");
+        newRuns = g.counter("runs_restarted");
+        stateMissing = g.counter("state_missing");
+        missingCreatedAt = g.counter("missing_created_at");
     }
 
     @Override
@@ -67,17 +76,31 @@ public class Router extends KeyedProcessFunction<String, Scored, OutRecord> {
             return;
         }
         BestAttempt st = state.value();
+        if (st != null && a.run < st.run) {
+            staleRuns.inc();
+            LOG.info("level=info event=stale_run question_id={} run={} current_run={}", a.questionId, a.run, st.run);
+            return;
+        }
+        if (st != null && a.run > st.run) {
+            newRuns.inc();
+            LOG.info("level=info event=new_run question_id={} run={} previous_run={}", a.questionId, a.run, st.run);
+            st = null;
+        }
         if (st != null && (st.done || a.retryCount <= st.lastRetryCount)) {
             duplicates.inc();
-            LOG.info("level=info event=duplicate question_id={} retry_count={} done={}", a.questionId,
+            LOG.info("level=info event=duplicate question_id={} run={} retry_count={} done={}", a.questionId, a.run,
                     a.retryCount, st.done);
             return;
         }
+        if (a.createdAt == null) {
+            missingCreatedAt.inc();
+        }
         if (s.outcome == Scored.REJECTED) {
             failed.inc();
-            out.collect(Outputs.failed(a.questionId, "scorer rejected the pair: " + s.error, a.retryCount,
-                    a.errorRetries == null ? 0 : a.errorRetries, a.origin(), now));
+            out.collect(Outputs.failed(a.questionId, a.run, "scorer rejected the pair: " + s.error, a.retryCount,
+                    a.errorRetries == null ? 0 : a.errorRetries, a.createdAt, now));
             BestAttempt done = st != null ? st : new BestAttempt();
+            done.run = a.run;
             done.done = true;
             done.lastRetryCount = a.retryCount;
             state.update(done);
@@ -85,7 +108,17 @@ public class Router extends KeyedProcessFunction<String, Scored, OutRecord> {
         }
         if (st == null) {
             st = new BestAttempt();
-            st.firstScore = s.score;
+            st.run = a.run;
+            if (a.retryCount == 0) {
+                st.firstScore = s.score;
+            } else {
+                // earlier attempts of this run are unknown here (state expired or lost): say so, invent nothing;
+                // storage corrects the best and first_score from the run's stored attempts
+                st.firstMissing = true;
+                stateMissing.inc();
+                LOG.warn("level=warn event=state_missing question_id={} run={} retry_count={}", a.questionId, a.run,
+                        a.retryCount);
+            }
         }
         st.attemptsSeen++;
         st.lastRetryCount = a.retryCount;

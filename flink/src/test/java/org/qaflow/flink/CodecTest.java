@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -91,6 +92,55 @@ class CodecTest {
         assertThrows(CodecException.class, () -> Attempt.fromJson("[1,2]"));
         assertThrows(IllegalArgumentException.class,
                 () -> Codec.encode(Codec.PENDING, Map.of("question_idx", "q")));
+    }
+
+    static JsonNode cases(String name) throws Exception {
+        return M.readTree(Files.readString(FIXTURES.resolve("cases").resolve(name + ".json"))).get("cases");
+    }
+
+    /** The shared invalid set (also run by the C codec's test): each rejected with a reason naming the field. */
+    @Test
+    void everySharedInvalidMessageIsRejectedWithAReason() throws Exception {
+        int n = 0;
+        for (JsonNode c : cases("invalid")) {
+            String name = c.get("name").asText();
+            String text = c.has("raw") ? c.get("raw").asText() : M.writeValueAsString(c.get("message"));
+            CodecException e = assertThrows(CodecException.class,
+                    () -> Codec.decode(c.get("topic").asText(), text, true), "accepted: " + name);
+            assertFalse(e.getMessage().isBlank(), "no reason for " + name);
+            if (c.hasNonNull("field")) {
+                assertTrue(e.getMessage().contains(c.get("field").asText()), name + ": " + e.getMessage());
+            }
+            if (c.get("topic").asText().equals(Codec.SUCCESS)) {
+                assertThrows(CodecException.class, () -> Attempt.fromJson(text), "Attempt accepted: " + name);
+            }
+            n++;
+        }
+        assertTrue(n >= 40, "only " + n + " invalid cases");
+    }
+
+    /** The shared valid set: each accepted, with the run it carries (1 when absent). */
+    @Test
+    void everySharedValidMessageIsAccepted() throws Exception {
+        int n = 0;
+        for (JsonNode c : cases("valid")) {
+            String text = M.writeValueAsString(c.get("message"));
+            Map<String, Object> m = Codec.decode(c.get("topic").asText(), text, true);
+            assertEquals(c.get("run").asLong(), m.get("run"), c.get("name").asText());
+            if (c.get("topic").asText().equals(Codec.SUCCESS)) {
+                assertEquals(c.get("run").asInt(), Attempt.fromJson(text).run);
+            }
+            n++;
+        }
+        assertTrue(n >= 10, "only " + n + " valid cases");
+    }
+
+    @Test
+    void runIsCarriedByTheAttempt() throws Exception {
+        Attempt a = Attempt.fromJson(fixture(Codec.SUCCESS));
+        assertEquals(2, a.run);
+        a.run = 5;
+        assertEquals(5L, Codec.decode(Codec.SUCCESS, a.toJson(), true).get("run"));
     }
 
     @Test

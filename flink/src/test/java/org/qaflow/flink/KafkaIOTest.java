@@ -14,7 +14,9 @@ import java.util.Properties;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class KafkaIOTest {
     @Test
@@ -36,5 +38,12 @@ class KafkaIOTest {
             assertNull(p.get(ProducerConfig.PARTITIONER_CLASS_CONFIG), delivery + ": partitioner.class");
             assertNull(p.get(ProducerConfig.PARTITIONER_IGNORE_KEYS_CONFIG), delivery + ": partitioner.ignore.keys");
         }
+    }
+
+    @Test
+    void bytesThatAreNotUtf8AreMarkedLikeTheCCodecRefusesThem() {
+        assertTrue(KafkaIO.validUtf8("{\"question_text\":\"¿Cuál? 🇫🇷\"}".getBytes(StandardCharsets.UTF_8)));
+        assertFalse(KafkaIO.validUtf8(new byte[] {'{', '"', 'a', (byte) 0xe9, '"', '}'}));
+        assertFalse(KafkaIO.validUtf8(new byte[] {(byte) 0xed, (byte) 0xa0, (byte) 0x80})); // a surrogate in UTF-8
     }
 }

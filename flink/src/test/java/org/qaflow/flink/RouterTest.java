@@ -29,7 +29,12 @@ class RouterTest {
     }
 
     static Scored attempt(String qid, int retry, String answer, double score) {
+        return attempt(qid, 1, retry, answer, score);
+    }
+
+    static Scored attempt(String qid, int run, int retry, String answer, double score) {
         Attempt a = new Attempt();
+        a.run = run;
         a.questionId = qid;
         a.questionText = "What is the capital of France? " + qid;
         a.llmResponse = answer;
@@ -236,6 +241,125 @@ class RouterTest {
             assertEquals(a.toJson(), o.get(0).value);
             h.processElement(attempt("q8", 0, "Paris.", 0.8), NOW);
             assertEquals(Codec.VALIDATED, out(h).get(1).topic);
+        }
+    }
+
+    static KeyedOneInputStreamOperatorTestHarness<String, Scored, OutRecord> restored(int cap, OperatorSubtaskState snap)
+            throws Exception {
+        var h = new KeyedOneInputStreamOperatorTestHarness<String, Scored, OutRecord>(
+                new org.apache.flink.streaming.api.operators.KeyedProcessOperator<>(
+                        new Router(THRESHOLD, cap, Duration.ofHours(1))),
+                s -> s.attempt.questionId, Types.STRING);
+        h.setup();
+        if (snap != null) {
+            h.initializeState(snap);
+        }
+        h.open();
+        h.setProcessingTime(NOW);
+        return h;
+    }
+
+    @Test
+    void everyOutputCarriesTheRun() throws Exception {
+        try (var h = harness(1)) {
+            h.processElement(attempt("r", 4, 0, "poor", 0.2), NOW);
+            h.processElement(attempt("r", 4, 1, "poor too", 0.1), NOW);
+            h.processElement(Scored.rejected(attempt("s", 6, 0, "x", 0).attempt, "HTTP 400"), NOW);
+            h.processElement(Scored.requeue(attempt("t", 9, 0, "x", 0).attempt), NOW);
+            List<OutRecord> o = out(h);
+            assertEquals(List.of(Codec.LOW_QUALITY, Codec.PENDING, Codec.LOW_QUALITY, Codec.VALIDATED, Codec.FAILED,
+                    Codec.SUCCESS), o.stream().map(r -> r.topic).toList());
+            List<Long> runs = new java.util.ArrayList<>();
+            for (OutRecord r : o) {
+                runs.add((Long) decode(r).get("run"));
+            }
+            assertEquals(List.of(4L, 4L, 4L, 4L, 6L, 9L), runs);
+        }
+    }
+
+    /** A question failed at the scorer in run 1 and asked again: run 2 starts fresh; run 1's late copies drop. */
+    @Test
+    void aNewerRunStartsFreshAndAnOlderRunIsDropped() throws Exception {
+        try (var h = harness(3)) {
+            h.processElement(attempt("q9", 1, 0, "poor", 0.3), NOW);
+            h.processElement(Scored.rejected(attempt("q9", 1, 1, "rejected", 0).attempt, "HTTP 400"), NOW);
+            assertEquals(List.of(Codec.LOW_QUALITY, Codec.PENDING, Codec.FAILED), out(h).stream().map(r -> r.topic).toList());
+            h.processElement(attempt("q9", 2, 0, "poor again", 0.4), NOW);
+            h.processElement(attempt("q9", 1, 2, "late attempt of run 1", 0.99), NOW);
+            h.processElement(attempt("q9", 2, 1, "good", 0.8), NOW);
+            List<OutRecord> o = out(h);
+            assertEquals(List.of(Codec.LOW_QUALITY, Codec.PENDING, Codec.FAILED, Codec.LOW_QUALITY, Codec.PENDING,
+                    Codec.VALIDATED), o.stream().map(r -> r.topic).toList());
+            Map<String, Object> v = decode(o.get(5));
+            assertEquals(2L, v.get("run"));
+            assertEquals("good", v.get("llm_response"));
+            assertEquals(0.4, (Double) v.get("first_score"), 1e-12);
+            assertEquals(2L, v.get("processing_attempts"));
+            assertEquals(2L, decode(o.get(4)).get("run"));
+            assertEquals(1L, decode(o.get(4)).get("retry_count"));
+            // a completed run 2 drops its own copies, and a run 3 starts fresh again
+            h.processElement(attempt("q9", 2, 1, "copy", 0.9), NOW);
+            assertEquals(6, out(h).size());
+            h.processElement(attempt("q9", 3, 0, "third run", 0.95), NOW);
+            Map<String, Object> v3 = decode(out(h).get(6));
+            assertEquals(3L, v3.get("run"));
+            assertEquals(0.95, (Double) v3.get("first_score"), 1e-12);
+        }
+    }
+
+    /**
+     * Scores 0.7 and 0.3, then the state is lost (a start without the checkpoint), then 0.3 and 0.31: the job
+     * reports only what it saw and leaves first_score out rather than invent it (storage corrects the result to
+     * 0.7 best and 0.7 first from the run's attempts; see tests/integration/storage/06_runs.sh).
+     */
+    @Test
+    void stateLostMidRunReportsWhatItSawAndNoFirstScore() throws Exception {
+        try (var h = harness(3)) {
+            h.processElement(attempt("q10", 0, "the best", 0.7), NOW);
+            h.processElement(attempt("q10", 1, "poor", 0.3), NOW);
+            assertEquals(0.7, (Double) decode(out(h).get(0)).get("bert_score"), 1e-12);
+        }
+        try (var h2 = restored(3, null)) {
+            h2.processElement(attempt("q10", 2, "poor again", 0.3), NOW);
+            h2.processElement(attempt("q10", 3, "a bit better", 0.31), NOW);
+            List<OutRecord> o = h2.extractOutputValues();
+            OutRecord last = o.get(o.size() - 1);
+            assertEquals(Codec.VALIDATED, last.topic);
+            Map<String, Object> v = decode(last);
+            assertFalse(v.containsKey("first_score"), "first_score is not known after the state loss: " + v);
+            assertEquals(0.31, (Double) v.get("bert_score"), 1e-12);
+            assertEquals(4L, v.get("processing_attempts"));
+            assertEquals(true, v.get("accepted_below_threshold"));
+            assertEquals(2L, o.stream().filter(r -> r.topic.equals(Codec.LOW_QUALITY)).count());
+        }
+    }
+
+    @Test
+    void stateOfTheCurrentRunSurvivesRestore() throws Exception {
+        OperatorSubtaskState snap;
+        try (var h = harness(2)) {
+            h.processElement(attempt("q11", 2, 0, "run 2 first", 0.6), NOW);
+            snap = h.snapshot(1L, NOW);
+        }
+        try (var h2 = restored(2, snap)) {
+            h2.processElement(attempt("q11", 1, 1, "run 1, stale", 0.9), NOW);
+            assertTrue(h2.extractOutputValues().isEmpty(), "an older run's attempt must be dropped after restore");
+            h2.processElement(attempt("q11", 2, 1, "run 2 second", 0.9), NOW);
+            Map<String, Object> v = decode(h2.extractOutputValues().get(0));
+            assertEquals(0.6, (Double) v.get("first_score"), 1e-12);
+            assertEquals(2L, v.get("run"));
+        }
+    }
+
+    @Test
+    void noCreatedAtMeansNoEndToEndTimeRatherThanAGuess() throws Exception {
+        try (var h = harness(3)) {
+            Scored s = attempt("q12", 0, "Paris.", 0.9);
+            s.attempt.createdAt = null;
+            h.processElement(s, NOW);
+            Map<String, Object> v = decode(out(h).get(0));
+            assertFalse(v.containsKey("created_at"), v.toString());
+            assertEquals(0L, v.get("total_processing_time_ms"));
         }
     }
 }
