@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # run.sh -- the embedded llama-server (Gemma 3 270M Q4_K_M) under several settings, side by side: answers/s, tokens/s, latency p50/p99.
-# Usage: bench/llama/run.sh [N_QUESTIONS]
+# Usage: bench/llama/run.sh [N_QUESTIONS]   (default 64: N should be several times the largest slot count,
+#        because a slot reuses the few-shot prefix only from its own previous request)
 # env: LLAMA_BENCH_SETTINGS  space-separated list (default: "1:1 2:1 2:2 2:4 2:8 2:8:--no-cache-prompt 2:16 default"):
 #        THREADS:SLOTS[:EXTRA]  llama-server --threads THREADS --parallel SLOTS [EXTRA, commas for spaces],
 #                               every other flag as the launcher starts it (infra/llama/server-args.sh)
@@ -14,7 +15,7 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-N="${1:-24}"
+N="${1:-64}"
 PORT="${LLAMA_BENCH_PORT:-24190}"
 SETTINGS="${LLAMA_BENCH_SETTINGS:-1:1 2:1 2:2 2:4 2:8 2:8:--no-cache-prompt 2:16 default}"
 CONC="${LLAMA_BENCH_CONCURRENCY:-match}"
