@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """bench_service.py -- qaflow-scorer pairs/s over HTTP: one pair per request in sequence ("single"),
-64 pairs per request ("batch"), or one pair per request from 16 concurrent clients ("concurrent")."""
+64 pairs per request ("batch"), one pair per request from 16 concurrent clients ("concurrent"), or
+"regen": the concurrent case on a regenerating workload (n references, each scored against 4
+candidates: reference i against candidate lines 4i..4i+3, attempt k of every reference before
+attempt k+1), which reads the scorer's reference-cache counters before and after."""
 import http.client
 import json
 import sys
@@ -8,8 +11,11 @@ import threading
 import time
 
 port, cands_f, refs_f, mode, n = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
-cands = open(cands_f).read().split("\n")[:n]
+cands = open(cands_f).read().split("\n")[:n * 4 if mode == "regen" else n]
 refs = open(refs_f).read().split("\n")[:n]
+if mode == "regen":  # pair j = attempt j // n of reference j % n
+    cands, refs = [cands[(j % n) * 4 + j // n] for j in range(4 * n)], [refs[j % n] for j in range(4 * n)]
+    n = 4 * n
 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
 
 
@@ -23,10 +29,19 @@ def score(cs, rs, conn=conn):
     return [x["f1"] for x in json.loads(data)["results"]]
 
 
-score(cands[:1], refs[:1])
+def cache_counters():
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    c.request("GET", "/metrics")
+    text = c.getresponse().read().decode()
+    get = lambda name: sum(float(l.split()[1]) for l in text.splitlines() if l.startswith(name + " "))
+    return get("qaflow_scorer_reference_cache_hits_total"), get("qaflow_scorer_reference_cache_misses_total")
+
+
+score(["warm-up"], ["warm-up"])
+h0, m0 = cache_counters()
 t0 = time.perf_counter()
 out = []
-if mode == "concurrent":
+if mode in ("concurrent", "regen"):
     clients = 16
     res = [None] * n
 
@@ -46,4 +61,6 @@ else:
     for i in range(0, n, step):
         out += score(cands[i:i + step], refs[i:i + step])
 dt = time.perf_counter() - t0
-print(f"qaflow-scorer {mode} pairs={n} seconds={dt:.3f} pairs_per_s={n / dt:.2f} meanF={sum(out) / len(out):.6f}")
+h1, m1 = cache_counters()
+print(f"qaflow-scorer {mode} pairs={n} seconds={dt:.3f} pairs_per_s={n / dt:.2f} meanF={sum(out) / len(out):.6f}"
+      f" cache_hits={h1 - h0:.0f} cache_misses={m1 - m0:.0f}")

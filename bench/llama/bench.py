@@ -23,6 +23,10 @@ def worker_prompt(worker, question):
 
 
 def load_questions(path, n):
+    if path.endswith(".jsonl"):  # one JSON string per line: exact question texts (bench/pipeline/run_llm.sh)
+        with open(path, encoding="utf-8") as f:
+            qs = [json.loads(l) for l in f if l.strip()]
+        return [qs[i % len(qs)] for i in range(n)] if qs else []  # cycled when n is larger
     out = []
     with open(path, newline="", encoding="utf-8") as f:
         for row in csv.reader(f):
@@ -33,10 +37,10 @@ def load_questions(path, n):
     return out
 
 
-def ask(url, model, prompt, seed, max_tokens, timeout):
+def ask(url, model, prompt, seed, max_tokens, timeout, temperature=0.7):
     body = json.dumps({
         "model": model, "prompt": prompt,
-        "max_tokens": max_tokens, "temperature": 0.7, "seed": seed, "stop": ["\nQuestion:"],
+        "max_tokens": max_tokens, "temperature": temperature, "seed": seed, "stop": ["\nQuestion:"],
     }).encode()
     req = urllib.request.Request(url + "/v1/completions", data=body,
                                  headers={"Content-Type": "application/json"})
@@ -47,7 +51,11 @@ def ask(url, model, prompt, seed, max_tokens, timeout):
     usage = reply.get("usage", {})
     timings = reply.get("timings", {})
     text = reply["choices"][0].get("text", "")
+    cached = timings.get("cache_n")
+    if cached is None:
+        cached = (usage.get("prompt_tokens_details") or {}).get("cached_tokens", 0)
     return {
+        "cached_tokens": cached or 0,
         "seconds": dt,
         "prompt_tokens": usage.get("prompt_tokens", 0),
         "completion_tokens": usage.get("completion_tokens", 0),
@@ -62,14 +70,17 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--url", default="http://127.0.0.1:8090")
     ap.add_argument("--model", default="gemma-3-270m")
-    ap.add_argument("--questions", default="dataset/sample.csv")
+    ap.add_argument("--questions", default="dataset/sample.csv",
+                    help="a Yahoo! Answers CSV (the titles), or a .jsonl file of question texts")
     ap.add_argument("-n", type=int, default=20, help="questions to send")
     ap.add_argument("-c", "--concurrency", type=int, default=1)
     ap.add_argument("--max-tokens", type=int, default=128)
+    ap.add_argument("--temperature", type=float, default=0.7, help="the worker's default")
     ap.add_argument("--worker", default="build/bin/qaflow-llm-worker",
                     help="qaflow-llm-worker binary whose prompt is sent")
     ap.add_argument("--timeout", type=float, default=600)
     ap.add_argument("--show", type=int, default=2, help="answers to print on stderr")
+    ap.add_argument("--settings", default="", help="label copied into the output line")
     a = ap.parse_args()
 
     qs = load_questions(a.questions, a.n)
@@ -79,17 +90,20 @@ def main():
     ask(a.url, a.model, worker_prompt(a.worker, "What is water?"), 1, 8, a.timeout)  # warm-up, not measured
     t0 = time.monotonic()
     with ThreadPoolExecutor(max_workers=a.concurrency) as ex:
-        res = list(ex.map(lambda ip: ask(a.url, a.model, ip[1], 1000 + ip[0], a.max_tokens, a.timeout),
+        res = list(ex.map(lambda ip: ask(a.url, a.model, ip[1], 1000 + ip[0], a.max_tokens, a.timeout, a.temperature),
                           enumerate(prompts)))
     wall = time.monotonic() - t0
     for q, r in list(zip(qs, res))[: a.show]:
         print(f"Q: {q}\nA: {r['answer']}\n", file=sys.stderr)
     lat = sorted(r["seconds"] for r in res)
+    pct = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))]  # nearest rank
     comp = sum(r["completion_tokens"] for r in res)
     prompt = sum(r["prompt_tokens"] for r in res)
     gen = [r["gen_tps"] for r in res if r["gen_tps"]]
     ptps = [r["prompt_tps"] for r in res if r["prompt_tps"]]
+    cached = sum(r["cached_tokens"] for r in res)
     print(json.dumps({
+        "settings": a.settings,
         "questions": len(res), "concurrency": a.concurrency, "max_tokens": a.max_tokens,
         "wall_s": round(wall, 2),
         "answers_per_s": round(len(res) / wall, 3),
@@ -99,7 +113,9 @@ def main():
         "mean_prompt_tokens": round(prompt / len(res), 1),
         "server_gen_tokens_per_s_mean": round(statistics.mean(gen), 1) if gen else None,
         "server_prompt_tokens_per_s_mean": round(statistics.mean(ptps), 1) if ptps else None,
-        "latency_p50_s": round(lat[len(lat) // 2], 2),
+        "prompt_tokens_cached_share": round(cached / prompt, 3) if prompt else None,
+        "latency_p50_s": round(pct(0.50), 2),
+        "latency_p99_s": round(pct(0.99), 2),
         "latency_max_s": round(lat[-1], 2),
         "empty_answers": sum(r["empty"] for r in res),
     }))

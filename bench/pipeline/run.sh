@@ -4,6 +4,7 @@
 # (loopback only: storage :5001, scorer :5002, the stub's admin API, PostgreSQL through ./qaflow psql).
 #
 # usage: ./qaflow up --llm stub && bench/pipeline/run.sh [N_FULL]     (N_FULL <= 318, default 318; x ROUNDS tags)
+#        ./qaflow up --llm llama && bench/pipeline/run.sh --llm [N]   the real-LLM mode: bench/pipeline/run_llm.sh
 # env:   SCORER_CONCURRENCY (32: pairs in flight for the scorer alone = its --http-threads)
 #        ROUNDS (2), TRAFFIC_CONCURRENCY (32), HALF_SECONDS (30: length of the half-load phase, at most 318 questions),
 #        WAIT_LIMIT (300 s per phase), WARM (150 warm-up questions: JIT of the Flink job)
@@ -25,62 +26,23 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 cd "$ROOT"
+[[ "${1:-}" == --llm ]] && { shift; exec "$HERE/run_llm.sh" "$@"; }
 N_FULL="${1:-318}"
 SCONC="${SCORER_CONCURRENCY:-32}"
-TCONC="${TRAFFIC_CONCURRENCY:-32}"
 HALF_SECONDS="${HALF_SECONDS:-30}"
 WAIT_LIMIT="${WAIT_LIMIT:-300}"
 WARM="${WARM:-150}"
 ROUNDS="${ROUNDS:-2}"   # full load = ROUNDS x N_FULL questions (the dataset has 318 distinct ones per tag)
 MAX_WORDS="${QAFLOW_LLM_MAX_TOKENS:-128}"   # the worker's max_tokens: the stub cuts answers to that many words
-STORAGE="http://127.0.0.1:${QAFLOW_STORAGE_PORT:-5001}"
-SCORER_PORT="${QAFLOW_SCORER_PORT:-5002}"
-BIN="${QAFLOW_BIN_DIR:-$ROOT/build/bin}"
-SAMPLE="$ROOT/dataset/sample.csv"
-# shellcheck source=/dev/null
-source "$ROOT/var/run/llm.env"   # QAFLOW_LLM_URL of the stub started by ./qaflow up --llm stub
-[[ "${QAFLOW_LLM_MODE:-}" == stub ]] || { echo "the stack's LLM is not the stub (./qaflow up --llm stub)" >&2; exit 1; }
 RUN="pl$(date -u +%Y%m%d%H%M%S)"
-OUT="$ROOT/var/bench-pipeline/$RUN"
-mkdir -p "$OUT"
-log() { printf '%s %s\n' "$(date -u +%H:%M:%S)" "$*" | tee -a "$OUT/log" >&2; }
-load() { cut -d' ' -f1-3 /proc/loadavg; }
-sql() { ./qaflow psql -X -q -v prefix="$1" -f "$2"; }   # PREFIX FILE: the questions whose text starts with PREFIX
-done_total() { # questions completed or failed, all tags (storage's /metrics: one curl, no psql or python,
-  # so the polling costs the scorer no CPU worth counting)
-  local m c f
-  m="$(curl -sf "$STORAGE/metrics")" || { echo 0; return; }
-  c="$(sed -n 's/.*"questions":{[^}]*"completed":\([0-9]*\).*/\1/p' <<<"$m")"
-  f="$(sed -n 's/.*"questions":{[^}]*"failed":\([0-9]*\).*/\1/p' <<<"$m")"
-  echo $((${c:-0} + ${f:-0}))
-}
-completed() { # completed (or failed) questions whose tag starts with $1, from PostgreSQL
-  ./qaflow psql -X -q -t -A -v prefix="[$1" \
-    <<<"SELECT count(*) FROM questions WHERE starts_with(question_text, :'prefix') AND status <> 'pending';"
-}
-wait_done() { # TAG N BASE: until N questions of TAG are done (storage counter >= BASE+N, then
-  # checked in PostgreSQL), at most WAIT_LIMIT s; polling is light so it does not steal the scorer's CPU
-  local deadline=$((SECONDS + WAIT_LIMIT)) c
-  until (($(done_total) >= $3 + $2)); do
-    ((SECONDS < deadline)) || break
-    sleep 0.5
-  done
-  until c="$(completed "$1")"; ((c >= $2)); do
-    ((SECONDS < deadline)) || { log "timeout: $c/$2 of $1 done"; return 1; }
-    sleep 1
-  done
-}
+# shellcheck source=lib.sh
+source "$HERE/lib.sh"
+[[ "${QAFLOW_LLM_MODE:-}" == stub ]] || { echo "the stack's LLM is not the stub (./qaflow up --llm stub; bench/pipeline/run.sh --llm for a real LLM)" >&2; exit 1; }
 script_tag() { # TAG N: stub scripts (and scorer pairs) for the first N dataset rows under TAG
   python3 "$ROOT/bench/flink/gen.py" "$SAMPLE" "$2" "$1" \
     | python3 "$HERE/stub_scripts.py" "$1" "$OUT/$1.scripts.json" "$OUT/$1.pairs.tsv" "$MAX_WORDS"
   curl -sf -X POST "$QAFLOW_LLM_URL/admin/script" -H 'Content-Type: application/json' \
     --data-binary @"$OUT/$1.scripts.json" >/dev/null
-}
-cpu() { python3 "$HERE/cpu.py" snap "$ROOT/var/run" >"$OUT/cpu.$1"; }
-cpu_diff() { python3 "$HERE/cpu.py" diff "$OUT/cpu.$1" "$OUT/cpu.$2"; }
-send() { # TAG N RATE
-  "$BIN/qaflow-traffic" --url "$STORAGE" --dataset "$SAMPLE" --tag "$1" --count "$2" --rate "$3" \
-    --concurrency "$TCONC" --no-wait --json --log-level warn >"$OUT/$1.traffic.json"
 }
 
 log "run $RUN: N_FULL=$N_FULL x ROUNDS=$ROUNDS scorer concurrency=$SCONC; machine $(nproc) cores; load $(load)"

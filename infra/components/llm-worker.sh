@@ -5,6 +5,10 @@
 # from the llm component ($QAFLOW_VAR/run/llm.env: QAFLOW_LLM_BACKEND, QAFLOW_LLM_URL,
 # QAFLOW_LLM_MODEL, QAFLOW_LLM_OPENAI_ENDPOINT); every other worker setting can be given as its
 # environment variable (see qaflow-llm-worker --help), e.g. QAFLOW_LLM_CONCURRENCY.
+# Request concurrency: when the llm component started llama-server it publishes its slots
+# (QAFLOW_LLM_SLOTS); unless QAFLOW_LLM_CONCURRENCY is set, each of the N replicas then keeps
+# ceil(slots / N) requests in flight, so the workers together fill every slot and requests do not
+# queue inside llama-server (which would only add latency). Otherwise the worker's default applies.
 
 : "${QAFLOW_LLM_WORKERS:=2}"
 : "${QAFLOW_LLM_WORKER_METRICS_PORT:=5011}"
@@ -19,6 +23,14 @@ llmw_replicas() {
   while ((i <= n)) || qf_pid "llm-worker-$i" >/dev/null; do echo "$i"; i=$((i + 1)); done
 }
 
+# llmw_concurrency: QAFLOW_LLM_CONCURRENCY if set, else ceil(QAFLOW_LLM_SLOTS / replicas) when the
+# LLM's slots are known, else nothing (the worker's own default).
+llmw_concurrency() {
+  if [[ -n "${QAFLOW_LLM_CONCURRENCY:-}" ]]; then echo "$QAFLOW_LLM_CONCURRENCY"; return; fi
+  [[ "${QAFLOW_LLM_SLOTS:-}" =~ ^[1-9][0-9]*$ ]] || return 0
+  echo $(((QAFLOW_LLM_SLOTS + QAFLOW_LLM_WORKERS - 1) / QAFLOW_LLM_WORKERS))
+}
+
 llm-worker_setup() { :; } # built by the CMake tree (./qaflow build)
 
 llm-worker_start() {
@@ -31,14 +43,15 @@ llm-worker_start() {
   # shellcheck source=/dev/null
   [[ -f "$envf" ]] && source "$envf"
   [[ -n "${QAFLOW_LLM_URL:-}" ]] || qf_warn "llm-worker: no QAFLOW_LLM_URL (llm component not started?): using the worker's default"
+  local conc; conc="$(llmw_concurrency)"
   local i port
   for ((i = 1; i <= QAFLOW_LLM_WORKERS; i++)); do
     qf_pid "llm-worker-$i" >/dev/null && continue
     port="$(llmw_port "$i")"
     qf_port_open "$port" && qf_die "port $port is already taken (set QAFLOW_LLM_WORKER_METRICS_PORT)"
-    qf_info "starting qaflow-llm-worker #$i (backend ${QAFLOW_LLM_BACKEND:-ollama}, ${QAFLOW_LLM_URL:-default URL}, metrics :$port)"
+    qf_info "starting qaflow-llm-worker #$i (backend ${QAFLOW_LLM_BACKEND:-ollama}, ${QAFLOW_LLM_URL:-default URL}, metrics :$port${conc:+, concurrency $conc})"
     qf_spawn "llm-worker-$i" "$bin" --brokers "$(qf_kafka_bootstrap)" --metrics-port "$port" \
-      --client-id "qaflow-llm-worker-$i"
+      --client-id "qaflow-llm-worker-$i" ${conc:+--concurrency "$conc"}
   done
   for ((i = 1; i <= QAFLOW_LLM_WORKERS; i++)); do
     qf_wait_service "llm-worker-$i" "qaflow-llm-worker #$i /health" "$QAFLOW_START_TIMEOUT" llmw_healthy "$i" ||

@@ -18,9 +18,13 @@
 : "${QAFLOW_OLLAMA_MODEL:=tinyllama}"
 : "${QAFLOW_LLAMA_PORT:=8090}"
 : "${QAFLOW_LLMSTUB_PORT:=11435}"
-: "${QAFLOW_LLAMA_THREADS:=1}"
-: "${QAFLOW_LLAMA_CTX:=2048}"
-: "${QAFLOW_LLAMA_PARALLEL:=1}"
+# llama-server: QAFLOW_LLAMA_THREADS (default: one per core), QAFLOW_LLAMA_PARALLEL (slots; default
+# 4 per thread, at most 16), QAFLOW_LLAMA_CTX (default 512 tokens per slot); the rules and the
+# command line are in infra/llama/server-args.sh. The slots are published to the workers as
+# QAFLOW_LLM_SLOTS, so their request concurrency matches them (infra/components/llm-worker.sh).
+: "${QAFLOW_LLAMA_THREADS:=}"
+: "${QAFLOW_LLAMA_CTX:=}"
+: "${QAFLOW_LLAMA_PARALLEL:=}"
 
 llmc_dir() { printf '%s/infra/llama' "$QAFLOW_ROOT"; }
 llmc_env_file() { printf '%s/run/llm.env' "$QAFLOW_VAR"; }
@@ -73,17 +77,29 @@ llm_setup() {
   return 0
 }
 
+# llmc_llama_settings: resolves the threads and slots (defaults from the cores) into LLMC_THREADS, LLMC_SLOTS.
+llmc_llama_settings() {
+  # shellcheck source=../llama/server-args.sh
+  source "$(llmc_dir)/server-args.sh"
+  LLMC_THREADS="${QAFLOW_LLAMA_THREADS:-$(llama_default_threads)}"
+  LLMC_SLOTS="${QAFLOW_LLAMA_PARALLEL:-$(llama_default_parallel "$LLMC_THREADS")}"
+  [[ "$LLMC_THREADS" =~ ^[1-9][0-9]*$ ]] || qf_die "QAFLOW_LLAMA_THREADS must be a positive integer (got '$LLMC_THREADS')"
+  [[ "$LLMC_SLOTS" =~ ^[1-9][0-9]*$ ]] || qf_die "QAFLOW_LLAMA_PARALLEL must be a positive integer (got '$LLMC_SLOTS')"
+  [[ -z "$QAFLOW_LLAMA_CTX" || "$QAFLOW_LLAMA_CTX" =~ ^[1-9][0-9]*$ ]] || qf_die "QAFLOW_LLAMA_CTX must be a positive integer"
+}
+
 # llmc_start_llama NAME PORT: llama-server with Gemma 3 270M on 127.0.0.1:PORT, pid/log under NAME.
 llmc_start_llama() {
   local name="$1" port="$2"
   llmc_prepare_llama
+  llmc_llama_settings
   local bin="$QAFLOW_VAR/llama/bin/llama-server"
   local model; model="$("$(llmc_dir)/model.sh")"
   if ! qf_pid "$name" >/dev/null; then
     qf_port_open "$port" && qf_die "port $port is already taken (set QAFLOW_LLAMA_PORT)"
-    qf_info "starting llama-server ($(llmc_model_name)) on 127.0.0.1:$port"
-    qf_spawn "$name" "$bin" --model "$model" --alias "$(llmc_model_name)" --host 127.0.0.1 --port "$port" \
-      --ctx-size "$QAFLOW_LLAMA_CTX" --threads "$QAFLOW_LLAMA_THREADS" --parallel "$QAFLOW_LLAMA_PARALLEL"
+    llama_server_args "$model" "$(llmc_model_name)" "$port" "$LLMC_THREADS" "$LLMC_SLOTS" "$QAFLOW_LLAMA_CTX"
+    qf_info "starting llama-server ($(llmc_model_name)) on 127.0.0.1:$port: $LLMC_THREADS threads, $LLMC_SLOTS slots"
+    qf_spawn "$name" "$bin" "${LLAMA_ARGS[@]}"
   fi
   qf_wait_service "$name" "llama-server /health" "$QAFLOW_START_TIMEOUT" \
     qf_http_ok "http://127.0.0.1:$port/health" || qf_die "llama-server did not become ready"
@@ -103,10 +119,11 @@ llmc_start_stub() {
     qf_http_ok "http://127.0.0.1:$port/health" || qf_die "qaflow-llm-stub did not become ready"
 }
 
-# llmc_publish MODE BACKEND URL MODEL: export the worker's settings and write them to llm.env.
+# llmc_publish MODE BACKEND URL MODEL [SLOTS]: export the worker's settings and write them to llm.env.
+# SLOTS: requests the LLM server decodes at once (llama-server's slots), when qaflow started it.
 llmc_publish() {
   export QAFLOW_LLM_MODE="$1" QAFLOW_LLM_BACKEND="$2" QAFLOW_LLM_URL="$3" QAFLOW_LLM_MODEL="$4"
-  export QAFLOW_LLM_OPENAI_ENDPOINT=completions
+  export QAFLOW_LLM_OPENAI_ENDPOINT=completions QAFLOW_LLM_SLOTS="${5:-}"
   qf_dirs
   {
     echo "# written by infra/components/llm.sh (llm_start): the LLM the workers use"
@@ -115,8 +132,9 @@ llmc_publish() {
     printf 'export QAFLOW_LLM_URL=%q\n' "$3"
     printf 'export QAFLOW_LLM_MODEL=%q\n' "$4"
     printf 'export QAFLOW_LLM_OPENAI_ENDPOINT=%q\n' completions
+    printf 'export QAFLOW_LLM_SLOTS=%q\n' "${5:-}"
   } >"$(llmc_env_file)"
-  qf_info "llm: mode=$1 backend=$2 url=$3 model=$4 (settings in $(llmc_env_file))"
+  qf_info "llm: mode=$1 backend=$2 url=$3 model=$4${5:+ slots=$5} (settings in $(llmc_env_file))"
 }
 
 llm_start() {
@@ -127,7 +145,7 @@ llm_start() {
       llmc_publish ollama ollama "$(llmc_ollama_url)" "$QAFLOW_OLLAMA_MODEL" ;;
     llama)
       llmc_start_llama llm "$QAFLOW_LLAMA_PORT"
-      llmc_publish llama openai "http://127.0.0.1:$QAFLOW_LLAMA_PORT" "$(llmc_model_name)" ;;
+      llmc_publish llama openai "http://127.0.0.1:$QAFLOW_LLAMA_PORT" "$(llmc_model_name)" "$LLMC_SLOTS" ;;
     stub)
       llmc_start_stub llm "$QAFLOW_LLMSTUB_PORT" --model "$QAFLOW_OLLAMA_MODEL"
       llmc_publish stub ollama "http://127.0.0.1:$QAFLOW_LLMSTUB_PORT" "$QAFLOW_OLLAMA_MODEL" ;;
@@ -144,7 +162,7 @@ llm_start() {
         llmc_start_llama llm-upstream "$QAFLOW_LLAMA_PORT"
         llmc_start_stub llm "$QAFLOW_LLMSTUB_PORT" --upstream "http://127.0.0.1:$QAFLOW_LLAMA_PORT" \
           --model "$(llmc_model_name)"
-        llmc_publish chaos openai "http://127.0.0.1:$QAFLOW_LLMSTUB_PORT" "$(llmc_model_name)"
+        llmc_publish chaos openai "http://127.0.0.1:$QAFLOW_LLMSTUB_PORT" "$(llmc_model_name)" "$LLMC_SLOTS"
       fi
       qf_info "llm: chaos proxy up; set faults with: curl -X POST 127.0.0.1:$QAFLOW_LLMSTUB_PORT/admin/config -d '{\"rate_503\":0.2}'" ;;
   esac
@@ -163,10 +181,10 @@ llm_status() {
     printf 'down - - mode=%s\n' "$QAFLOW_LLM"
     return 0
   fi
-  local QAFLOW_LLM_MODE QAFLOW_LLM_BACKEND QAFLOW_LLM_URL QAFLOW_LLM_MODEL QAFLOW_LLM_OPENAI_ENDPOINT
+  local QAFLOW_LLM_MODE QAFLOW_LLM_BACKEND QAFLOW_LLM_URL QAFLOW_LLM_MODEL QAFLOW_LLM_OPENAI_ENDPOINT QAFLOW_LLM_SLOTS
   # shellcheck source=/dev/null
   source "$f"
-  local detail="mode=$QAFLOW_LLM_MODE backend=$QAFLOW_LLM_BACKEND url=$QAFLOW_LLM_URL model=$QAFLOW_LLM_MODEL"
+  local detail="mode=$QAFLOW_LLM_MODE backend=$QAFLOW_LLM_BACKEND url=$QAFLOW_LLM_URL model=$QAFLOW_LLM_MODEL${QAFLOW_LLM_SLOTS:+ slots=$QAFLOW_LLM_SLOTS}"
   local port="${QAFLOW_LLM_URL##*:}"
   if [[ "$QAFLOW_LLM_MODE" == openai ]]; then
     printf 'up %s - %s (external)\n' "$port" "$detail"

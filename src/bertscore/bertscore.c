@@ -2,6 +2,7 @@
 #include "bertscore.h"
 
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 
 struct bertscore_model {
     char name[128];
+    uint64_t uid;       /* unique per load in this process: the reference cache's model key */
     bert_config cfg;
     safetensors *st;
     encoder *enc;
@@ -85,6 +87,8 @@ bertscore_model *bertscore_model_load(const char *dir, char *err, size_t errlen)
         snprintf(err, errlen, "bertscore: out of memory");
         return NULL;
     }
+    static atomic_uint_fast64_t bs_next_uid = 1;
+    m->uid = (uint64_t)atomic_fetch_add(&bs_next_uid, 1);
     const char *base = strrchr(dir, '/');
     while (base && base[1] == '\0' && base > dir) { /* trailing slash */
         const char *q = base - 1;
@@ -189,12 +193,13 @@ static int bs_cmp_content(const void *a, const void *b)
     return c ? c : (x->idx > y->idx) - (x->idx < y->idx);
 }
 
-/* Encodes the unique sequences of one chunk of pairs, longest first, batch_size at a time. */
-static int bs_encode_unique(const bertscore_model *m, bs_seq *u, int nu, const bertscore_opts *o,
+/* Encodes the sequences of one chunk that have no embedding yet (useq, sorted by length
+ * ascending), longest first, batch_size at a time. */
+static int bs_encode_unique(const bertscore_model *m, bs_seq *const *useq, int nu, const bertscore_opts *o,
                             char *err, size_t errlen)
 {
     const int H = m->cfg.hidden_size;
-    /* u is sorted by length ascending; walk it from the end (longest first, as bert-score) */
+    /* walk from the end (longest first, as bert-score) */
     int32_t *ids = NULL;
     int *lens = malloc((size_t)o->batch_size * sizeof(int));
     float *out = NULL;
@@ -205,7 +210,7 @@ static int bs_encode_unique(const bertscore_model *m, bs_seq *u, int nu, const b
         int lo = hi - o->batch_size < 0 ? 0 : hi - o->batch_size;
         size_t T = 0;
         for (int i = lo; i < hi; i++)
-            T += (size_t)u[i].len;
+            T += (size_t)useq[i]->len;
         int32_t *nids = realloc(ids, T * sizeof(int32_t));
         if (!nids)
             goto oom;
@@ -216,20 +221,20 @@ static int bs_encode_unique(const bertscore_model *m, bs_seq *u, int nu, const b
             goto oom;
         size_t t = 0;
         for (int i = lo; i < hi; i++) {
-            memcpy(ids + t, u[i].ids, (size_t)u[i].len * sizeof(int32_t));
-            lens[i - lo] = u[i].len;
-            t += (size_t)u[i].len;
+            memcpy(ids + t, useq[i]->ids, (size_t)useq[i]->len * sizeof(int32_t));
+            lens[i - lo] = useq[i]->len;
+            t += (size_t)useq[i]->len;
         }
         if (encoder_run(m->enc, o->layer, ids, lens, hi - lo, o->threads, out, err, errlen) != 0)
             goto done;
         t = 0;
         for (int i = lo; i < hi; i++) {
-            u[i].emb = malloc((size_t)u[i].len * H * sizeof(float));
-            if (!u[i].emb)
+            useq[i]->emb = malloc((size_t)useq[i]->len * H * sizeof(float));
+            if (!useq[i]->emb)
                 goto oom;
-            memcpy(u[i].emb, out + t * H, (size_t)u[i].len * H * sizeof(float));
-            score_normalize(u[i].emb, u[i].len, H);
-            t += (size_t)u[i].len;
+            memcpy(useq[i]->emb, out + t * H, (size_t)useq[i]->len * H * sizeof(float));
+            score_normalize(useq[i]->emb, useq[i]->len, H);
+            t += (size_t)useq[i]->len;
         }
     }
     rc = 0;
@@ -243,24 +248,51 @@ done:
     return rc;
 }
 
-/* Scores pairs [p0, p1): dedups their 2(p1-p0) sequences, encodes, matches. */
+/* The reference side of a call from texts: the texts (for the cache) and the embeddings already
+ * taken from the cache (NULL entries: to encode; this function takes ownership of the others). */
+typedef struct bs_refs_in {
+    const char *const *texts;
+    float **emb;
+} bs_refs_in;
+
+/* Stores the references this chunk encoded in the cache (a failure only costs a later re-encode). */
+static void bs_cache_store(const bertscore_model *m, const bertscore_opts *o, const bs_refs_in *rin,
+                           const int32_t *const *ri, const int *rl, size_t p0, int n, const bs_seq *u,
+                           const int *map, const char *encoded)
+{
+    for (int i = 0; i < n; i++)
+        if (encoded[map[2 * i + 1]]) {
+            const char *t = rin->texts[p0 + i];
+            refcache_insert(o->ref_cache, m->uid, o->layer, t, strlen(t), ri[p0 + i], rl[p0 + i],
+                            m->cfg.hidden_size, u[map[2 * i + 1]].emb);
+        }
+}
+
+/* Scores pairs [p0, p1): dedups their 2(p1-p0) sequences, encodes those without a cached
+ * embedding, stores the newly encoded references in the cache, matches. */
 static int bs_score_chunk(const bertscore_model *m, const int32_t *const *ci, const int *cl,
                           const int32_t *const *ri, const int *rl, size_t p0, size_t p1,
-                          const bertscore_opts *o, const score_weights *w, bertscore_result *out,
-                          char *err, size_t errlen)
+                          const bertscore_opts *o, const score_weights *w, const bs_refs_in *rin,
+                          bertscore_result *out, char *err, size_t errlen)
 {
-    int n = (int)(p1 - p0), ns = 2 * n, nu = 0, rc = -1;
+    int n = (int)(p1 - p0), ns = 2 * n, nu = 0, ne = 0, rc = -1;
     const int H = m->cfg.hidden_size;
     bs_seq *all = calloc((size_t)ns, sizeof *all), *u = calloc((size_t)ns, sizeof *u);
+    bs_seq **todo = calloc((size_t)ns, sizeof *todo);
     bs_order *ord = calloc((size_t)ns, sizeof *ord);
     int *map = malloc((size_t)ns * sizeof(int));
+    char *encoded = calloc((size_t)ns, 1);
     float *sim = NULL;
-    if (!all || !u || !ord || !map)
+    if (!all || !u || !todo || !ord || !map || !encoded)
         goto oom;
     int maxlen = 0;
     for (int i = 0; i < n; i++) {
         all[2 * i] = (bs_seq){ci[p0 + i], cl[p0 + i], NULL};
         all[2 * i + 1] = (bs_seq){ri[p0 + i], rl[p0 + i], NULL};
+        if (rin && rin->emb) {
+            all[2 * i + 1].emb = rin->emb[p0 + i];
+            rin->emb[p0 + i] = NULL;
+        }
         if (cl[p0 + i] > maxlen) maxlen = cl[p0 + i];
         if (rl[p0 + i] > maxlen) maxlen = rl[p0 + i];
     }
@@ -268,12 +300,27 @@ static int bs_score_chunk(const bertscore_model *m, const int32_t *const *ci, co
         ord[i] = (bs_order){all, i};
     qsort(ord, (size_t)ns, sizeof *ord, bs_cmp_content);
     for (int i = 0; i < ns; i++) {
-        if (nu == 0 || bs_seq_cmp_ids(&u[nu - 1], &all[ord[i].idx]) != 0)
-            u[nu++] = all[ord[i].idx];
+        bs_seq *s = &all[ord[i].idx];
+        if (nu == 0 || bs_seq_cmp_ids(&u[nu - 1], s) != 0) {
+            u[nu++] = *s;
+        } else if (s->emb) {   /* a duplicate: its cached embedding is used unless one is there */
+            if (!u[nu - 1].emb)
+                u[nu - 1].emb = s->emb;
+            else
+                free(s->emb);
+        }
+        s->emb = NULL;
         map[ord[i].idx] = nu - 1;
     }
-    if (bs_encode_unique(m, u, nu, o, err, errlen) != 0)
+    for (int i = 0; i < nu; i++)
+        if (!u[i].emb) {
+            encoded[i] = 1;
+            todo[ne++] = &u[i];
+        }
+    if (bs_encode_unique(m, todo, ne, o, err, errlen) != 0)
         goto done;
+    if (rin && o->ref_cache)
+        bs_cache_store(m, o, rin, ri, rl, p0, n, u, map, encoded);
     sim = malloc((size_t)maxlen * maxlen * sizeof(float));
     if (!sim)
         goto oom;
@@ -299,17 +346,24 @@ done:
     if (u)
         for (int i = 0; i < nu; i++)
             free(u[i].emb);
+    if (all)
+        for (int i = 0; i < ns; i++)
+            free(all[i].emb);   /* cached embeddings not handed over (allocation failure) */
     free(all);
     free(u);
+    free(todo);
     free(ord);
     free(map);
+    free(encoded);
     free(sim);
     return rc;
 }
 
-int bertscore_score_ids(const bertscore_model *m, const int32_t *const *cand_ids, const int *cand_lens,
+/* bertscore_score_ids with the reference side's texts and cached embeddings (rin may be NULL). */
+static int bs_score_ids(const bertscore_model *m, const int32_t *const *cand_ids, const int *cand_lens,
                         const int32_t *const *ref_ids, const int *ref_lens, size_t n,
-                        const bertscore_opts *o, bertscore_result *out, char *err, size_t errlen)
+                        const bertscore_opts *o, const bs_refs_in *rin, bertscore_result *out, char *err,
+                        size_t errlen)
 {
     if (o->layer < 0 || o->layer > m->cfg.num_hidden_layers) {
         snprintf(err, errlen, "bertscore: layer %d out of range 0..%d", o->layer, m->cfg.num_hidden_layers);
@@ -340,9 +394,63 @@ int bertscore_score_ids(const bertscore_model *m, const int32_t *const *cand_ids
     int rc = 0;
     for (size_t p0 = 0; p0 < n && rc == 0; p0 += chunk) {
         size_t p1 = p0 + chunk < n ? p0 + chunk : n;
-        rc = bs_score_chunk(m, cand_ids, cand_lens, ref_ids, ref_lens, p0, p1, o, w, out, err, errlen);
+        rc = bs_score_chunk(m, cand_ids, cand_lens, ref_ids, ref_lens, p0, p1, o, w, rin, out, err, errlen);
     }
     score_weights_destroy(w);
+    return rc;
+}
+
+int bertscore_score_ids(const bertscore_model *m, const int32_t *const *cand_ids, const int *cand_lens,
+                        const int32_t *const *ref_ids, const int *ref_lens, size_t n,
+                        const bertscore_opts *o, bertscore_result *out, char *err, size_t errlen)
+{
+    return bs_score_ids(m, cand_ids, cand_lens, ref_ids, ref_lens, n, o, NULL, out, err, errlen);
+}
+
+static int bs_cmp_text(const void *a, const void *b, void *texts)
+{
+    const char *const *t = texts;
+    int c = strcmp(t[*(const size_t *)a], t[*(const size_t *)b]);
+    return c ? c : (*(const size_t *)a > *(const size_t *)b) - (*(const size_t *)a < *(const size_t *)b);
+}
+
+/* Looks each distinct reference text up once; a hit fills ids/lens and emb for every pair with
+ * that text (each its own copy). Returns 0, or -1 when out of memory. */
+static int bs_cache_lookup(const bertscore_model *m, const bertscore_opts *o, const char *const *refs, size_t n,
+                           int32_t **ids, int *lens, float **emb)
+{
+    const int H = m->cfg.hidden_size;
+    size_t *ord = malloc((n ? n : 1) * sizeof *ord);
+    if (!ord)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        ord[i] = i;
+    qsort_r(ord, n, sizeof *ord, bs_cmp_text, (void *)refs);
+    int rc = 0;
+    for (size_t a = 0, b; a < n && rc == 0; a = b) {
+        for (b = a + 1; b < n && strcmp(refs[ord[a]], refs[ord[b]]) == 0; b++)
+            ;
+        size_t first = ord[a];
+        int len = refcache_lookup(o->ref_cache, m->uid, o->layer, refs[first], strlen(refs[first]), ids[first],
+                                  m->max_len, H, &emb[first]);
+        if (len < 0)
+            rc = -1;
+        if (len <= 0)
+            continue;
+        lens[first] = len;
+        for (size_t k = a + 1; k < b && rc == 0; k++) {
+            size_t i = ord[k];
+            emb[i] = malloc((size_t)len * H * sizeof(float));
+            if (!emb[i]) {
+                rc = -1;
+                break;
+            }
+            memcpy(emb[i], emb[first], (size_t)len * H * sizeof(float));
+            memcpy(ids[i], ids[first], (size_t)len * sizeof(int32_t));
+            lens[i] = len;
+        }
+    }
+    free(ord);
     return rc;
 }
 
@@ -351,18 +459,25 @@ int bertscore_score(const bertscore_model *m, const char *const *cands, const ch
 {
     int32_t **ids = calloc(2 * n + 1, sizeof *ids);
     int *lens = calloc(2 * n + 1, sizeof *lens);
+    float **emb = o->ref_cache ? calloc(n + 1, sizeof *emb) : NULL;
     int rc = -1;
-    if (!ids || !lens) {
+    if (!ids || !lens || (o->ref_cache && !emb)) {
+        snprintf(err, errlen, "bertscore: out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < 2 * n; i++)
+        if (!(ids[i] = malloc((size_t)m->max_len * sizeof(int32_t)))) {
+            snprintf(err, errlen, "bertscore: out of memory");
+            goto done;
+        }
+    if (emb && bs_cache_lookup(m, o, refs, n, ids + n, lens + n, emb) != 0) {
         snprintf(err, errlen, "bertscore: out of memory");
         goto done;
     }
     for (size_t i = 0; i < 2 * n; i++) {
         const char *t = i < n ? cands[i] : refs[i - n];
-        ids[i] = malloc((size_t)m->max_len * sizeof(int32_t));
-        if (!ids[i]) {
-            snprintf(err, errlen, "bertscore: out of memory");
-            goto done;
-        }
+        if (emb && i >= n && emb[i - n])
+            continue;   /* from the cache, ids included */
         char sub[256];
         lens[i] = bertscore_tokenize(m, t, strlen(t), ids[i], sub, sizeof sub);
         if (lens[i] < 0) {
@@ -370,12 +485,17 @@ int bertscore_score(const bertscore_model *m, const char *const *cands, const ch
             goto done;
         }
     }
-    rc = bertscore_score_ids(m, (const int32_t *const *)ids, lens, (const int32_t *const *)ids + n,
-                             lens + n, n, o, out, err, errlen);
+    bs_refs_in rin = {refs, emb};
+    rc = bs_score_ids(m, (const int32_t *const *)ids, lens, (const int32_t *const *)ids + n, lens + n, n, o,
+                      o->ref_cache ? &rin : NULL, out, err, errlen);
 done:
     if (ids)
         for (size_t i = 0; i < 2 * n; i++)
             free(ids[i]);
+    if (emb)
+        for (size_t i = 0; i < n; i++)
+            free(emb[i]);   /* those not handed to the scoring (it takes them) */
+    free(emb);
     free(ids);
     free(lens);
     return rc;

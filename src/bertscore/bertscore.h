@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "baseline.h"
+#include "refcache.h"
 
 typedef struct bertscore_model bertscore_model;
 
@@ -15,6 +16,9 @@ typedef struct bertscore_opts {
     const bertscore_baseline *baseline;  /* NULL: no rescaled values */
     int batch_size;   /* sequences encoded together (bert-score's batch_size); >= 1 */
     int threads;      /* encoder threads; >= 1 */
+    bertscore_refcache *ref_cache;  /* NULL: none. bertscore_score looks every reference text up
+                                     * and stores those it encodes; bertscore_score_ids ignores it.
+                                     * Scores are bit-identical with and without it. Borrowed. */
 } bertscore_opts;
 
 typedef struct bertscore_result {
@@ -35,7 +39,7 @@ int bertscore_model_vocab_size(const bertscore_model *m);
 int bertscore_model_cls_id(const bertscore_model *m);
 int bertscore_model_sep_id(const bertscore_model *m);
 /* Default options: layer = the model's last layer (callers pass the calibrated one), no idf,
- * no baseline, batch_size 64, threads 1. */
+ * no baseline, batch_size 64, threads 1, no reference cache. */
 void bertscore_opts_default(const bertscore_model *m, bertscore_opts *o);
 
 /* Tokenizes text like bert-score's sent_encode ([CLS] ... [SEP], truncated to max_len).
@@ -43,8 +47,9 @@ void bertscore_opts_default(const bertscore_model *m, bertscore_opts *o);
 int bertscore_tokenize(const bertscore_model *m, const char *text, size_t len, int32_t *ids,
                        char *err, size_t errlen);
 
-/* Scores n pairs of NUL-terminated texts into out[n]. Identical texts are encoded once.
- * Returns 0, or -1 with err filled. */
+/* Scores n pairs of NUL-terminated texts into out[n]. Identical texts are encoded once; with
+ * o->ref_cache, a reference found there is neither tokenized nor encoded (one lookup per
+ * distinct reference text of the call). Returns 0, or -1 with err filled. */
 int bertscore_score(const bertscore_model *m, const char *const *cands, const char *const *refs,
                     size_t n, const bertscore_opts *o, bertscore_result *out, char *err, size_t errlen);
 

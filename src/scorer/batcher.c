@@ -31,8 +31,10 @@ struct batcher {
     long queued;               /* pairs in the queue */
     int stopping;
     prom_counter *m_pairs, *m_batches, *m_rejected, *m_errors;
+    prom_counter *m_cache_hits, *m_cache_misses;   /* only with a reference cache */
     prom_histogram *m_batch_pairs, *m_score_seconds;
-    prom_gauge *m_queue;
+    prom_gauge *m_queue, *m_cache_entries;
+    bertscore_refcache_stats cache_seen;           /* cache counters already exported */
 };
 
 static double bt_now(void)
@@ -56,6 +58,20 @@ static struct timespec bt_deadline(int ms)
     return ts;
 }
 
+/* Adds what the reference cache counted since the last call to the Prometheus counters
+ * (only the batcher thread calls it). */
+static void bt_export_cache(batcher *b)
+{
+    if (!b->o.prom || !b->o.score.ref_cache)
+        return;
+    bertscore_refcache_stats st;
+    bertscore_refcache_get_stats(b->o.score.ref_cache, &st);
+    prom_counter_add(b->m_cache_hits, (double)(st.hits - b->cache_seen.hits));
+    prom_counter_add(b->m_cache_misses, (double)(st.misses - b->cache_seen.misses));
+    prom_gauge_set(b->m_cache_entries, (double)st.entries);
+    b->cache_seen = st;
+}
+
 /* Scores the jobs of one batch together; the lock is not held. */
 static void bt_score_batch(batcher *b, batcher_job *jobs, size_t pairs)
 {
@@ -74,6 +90,7 @@ static void bt_score_batch(batcher *b, batcher_job *jobs, size_t pairs)
         rc = bertscore_score(b->m, c, r, pairs, &b->o.score, res, err, sizeof err);
     }
     double dt = bt_now() - t0;
+    bt_export_cache(b);
     if (b->o.prom) {
         prom_counter_inc(b->m_batches);
         prom_histogram_observe(b->m_batch_pairs, (double)pairs);
@@ -167,8 +184,18 @@ batcher *batcher_create(const bertscore_model *m, const batcher_opts *o, char *e
         b->m_score_seconds = prom_histogram_create(o->prom, "qaflow_scorer_batch_seconds", "Time to score one micro-batch",
                                                    NULL, prom_latency_buckets, prom_latency_nbuckets);
         b->m_queue = prom_gauge_create(o->prom, "qaflow_scorer_queue_pairs", "Pairs waiting to be scored", NULL);
+        if (o->score.ref_cache) {
+            b->m_cache_hits = prom_counter_create(o->prom, "qaflow_scorer_reference_cache_hits_total",
+                                                  "References whose embeddings came from the reference cache", NULL);
+            b->m_cache_misses = prom_counter_create(o->prom, "qaflow_scorer_reference_cache_misses_total",
+                                                    "References looked up in the reference cache and encoded", NULL);
+            b->m_cache_entries = prom_gauge_create(o->prom, "qaflow_scorer_reference_cache_entries",
+                                                   "References held in the reference cache", NULL);
+            bertscore_refcache_get_stats(o->score.ref_cache, &b->cache_seen);
+        }
         if (!b->m_pairs || !b->m_batches || !b->m_rejected || !b->m_errors || !b->m_batch_pairs ||
-            !b->m_score_seconds || !b->m_queue) {
+            !b->m_score_seconds || !b->m_queue ||
+            (o->score.ref_cache && (!b->m_cache_hits || !b->m_cache_misses || !b->m_cache_entries))) {
             snprintf(err, errlen, "batcher: cannot create metrics");
             free(b);
             return NULL;

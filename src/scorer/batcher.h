@@ -13,7 +13,8 @@ typedef struct batcher_opts {
     int max_batch;        /* pairs per scoring call: a batch closes when it reaches this */
     int wait_ms;          /* longest wait for more requests after the first one arrives */
     long max_queue;       /* pairs waiting; beyond it batcher_score returns 1 (overloaded) */
-    bertscore_opts score; /* layer, baseline, batch_size, threads (idf is not allowed) */
+    bertscore_opts score; /* layer, baseline, batch_size, threads, ref_cache (borrowed; its hits and
+                           * misses become qaflow_scorer_reference_cache_*); idf is not allowed */
     prom_registry *prom;  /* NULL: no metrics */
 } batcher_opts;
 

@@ -31,6 +31,9 @@ static const config_entry scorer_config[] = {
     {"max-pairs", NULL, NULL, CONFIG_INT, "256", 1, 100000, "pairs per request; more gets 400"},
     {"max-text", NULL, NULL, CONFIG_INT, "65536", 1, 1e8, "bytes per text; more gets 400"},
     {"max-body", NULL, NULL, CONFIG_INT, "4194304", 1024, 1e9, "request body limit in bytes (413 beyond)"},
+    {"reference-cache-mb", "QAFLOW_SCORER_REFERENCE_CACHE_MB", NULL, CONFIG_INT, "64", 0, 1e6,
+     "memory for reference embeddings kept between requests (LRU), so a regenerated answer "
+     "encodes only the candidate; 0 disables"},
     {"http-threads", "QAFLOW_SCORER_HTTP_THREADS", NULL, CONFIG_INT, "256", 1, 4096,
      "concurrent HTTP connections, one thread each (bounds how many requests can wait for a micro-batch)"},
     {"log-level", "QAFLOW_LOG_LEVEL", NULL, CONFIG_STRING, "info", 0, 0, "debug, info, warn, error"},
@@ -39,6 +42,7 @@ static const config_entry scorer_config[] = {
 typedef struct scorer_app {
     bertscore_model *m;
     bertscore_baseline *bl;
+    bertscore_refcache *cache;   /* NULL when disabled */
     batcher *b;
     http_route routes[1];
     int layer, rescaled;
@@ -135,6 +139,12 @@ static int scorer_start(service *s, void *opaque)
     bo.score.baseline = app->bl;
     bo.score.batch_size = (int)config_get_int(c, "batch-size");
     bo.score.threads = (int)config_get_int(c, "threads");
+    long long cache_mb = config_get_int(c, "reference-cache-mb");
+    if (cache_mb > 0 && !(app->cache = bertscore_refcache_create((size_t)cache_mb << 20, err, sizeof err))) {
+        log_error("%s", err);
+        return 1;
+    }
+    bo.score.ref_cache = app->cache;
     if (!(app->b = batcher_create(app->m, &bo, err, sizeof err))) {
         log_error("%s", err);
         return 1;
@@ -151,8 +161,8 @@ static int scorer_start(service *s, void *opaque)
         log_error("cannot start the HTTP server: %s", err);
         return 1;
     }
-    log_info("listening port=%d model=%s layer=%d rescaled=%d", service_http_port(s), bertscore_model_name(app->m),
-             app->layer, app->rescaled);
+    log_info("listening port=%d model=%s layer=%d rescaled=%d reference_cache_mb=%lld", service_http_port(s),
+             bertscore_model_name(app->m), app->layer, app->rescaled, cache_mb);
     return 0;
 }
 
@@ -174,6 +184,7 @@ static void scorer_stop(void *opaque)
 {
     scorer_app *app = opaque;
     batcher_destroy(app->b);
+    bertscore_refcache_destroy(app->cache);
     baseline_destroy(app->bl);
     bertscore_model_free(app->m);
 }

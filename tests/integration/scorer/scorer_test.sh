@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# scorer_test.sh -- qaflow-scorer against the real binary: concurrent requests give the CLI's numbers, errors, overload, metrics, shutdown.
+# scorer_test.sh -- qaflow-scorer against the real binary: concurrent requests give the CLI's numbers, errors, overload, metrics, shutdown, reference cache.
 # usage: scorer_test.sh CASE   (env: SCORER_BIN, BERTSCORE_BIN, QAFLOW_MODEL_DIR [else QAFLOW_MODEL_DIR_DEFAULT], QAFLOW_TEST_PORT_BASE, BASELINE)
 set -u
 CASE=${1:?case}
@@ -7,7 +7,7 @@ QAFLOW_MODEL_DIR=${QAFLOW_MODEL_DIR:-${QAFLOW_MODEL_DIR_DEFAULT:-}}
 : "${SCORER_BIN:?}" "${BERTSCORE_BIN:?}" "${QAFLOW_MODEL_DIR:?QAFLOW_MODEL_DIR must name the model directory}"
 [ -f "$QAFLOW_MODEL_DIR/model.safetensors" ] || { echo "FAIL: no model in QAFLOW_MODEL_DIR=$QAFLOW_MODEL_DIR (run infra/models.sh)"; exit 1; }
 BASE=${QAFLOW_TEST_PORT_BASE:-25000}
-case "$CASE" in concurrent) OFF=300 ;; errors) OFF=301 ;; overload) OFF=302 ;; shutdown) OFF=303 ;; *) OFF=309 ;; esac
+case "$CASE" in concurrent) OFF=300 ;; errors) OFF=301 ;; overload) OFF=302 ;; shutdown) OFF=303 ;; cache) OFF=304 ;; *) OFF=309 ;; esac
 PORT=$((BASE + OFF))
 URL="http://127.0.0.1:$PORT"
 TMP=$(mktemp -d /tmp/scorer_test.XXXXXX)
@@ -158,6 +158,39 @@ shutdown)
   wait "$PID"; RC=$?; PID=
   check "exit status 0 after SIGTERM (got $RC)" [ "$RC" = 0 ]
   check "shutdown logged" grep -q "shutting down" "$TMP/scorer.log"
+  ;;
+cache)
+  # each reference against 4 candidates, one request per attempt: with the cache each reference is
+  # encoded once (1 miss, 3 hits) and every answer is byte-identical to a scorer without the cache
+  ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
+  python3 - "$ROOT/dataset/sample.csv" "$TMP" <<'PY'
+import csv, json, sys
+rows = [r for r in csv.reader(open(sys.argv[1], encoding="utf-8")) if len(r) == 4]
+ans = [r[3].replace("\\n", "\n") for r in rows]
+for q in range(3):
+    for k in range(4):
+        cand = ans[(q * 4 + k + 10) % len(ans)] if k else ans[q].split(". ")[0]
+        body = {"pairs": [{"candidate": cand, "reference": ans[q]}]}
+        open(f"{sys.argv[2]}/att{q}_{k}.json", "w").write(json.dumps(body))
+PY
+  for mb in 0 64; do
+    start_scorer --baseline "" --reference-cache-mb "$mb"
+    for k in 0 1 2 3; do for q in 0 1 2; do
+      [ "$(post "$TMP/out${mb}_${q}_$k.json" "$TMP/att${q}_$k.json")" = 200 ] || bad "cache $mb: attempt $k of reference $q not 200"
+    done; done
+    curl -s "$URL/metrics" > "$TMP/metrics$mb"
+    kill "$PID"; wait "$PID" 2>/dev/null; PID=
+  done
+  check "cache on: 3 misses (one per reference)" grep -q '^qaflow_scorer_reference_cache_misses_total 3$' "$TMP/metrics64"
+  check "cache on: 9 hits (the regenerated attempts)" grep -q '^qaflow_scorer_reference_cache_hits_total 9$' "$TMP/metrics64"
+  check "cache on: 3 references held" grep -q '^qaflow_scorer_reference_cache_entries 3$' "$TMP/metrics64"
+  check "cache off (--reference-cache-mb 0): no cache metrics" sh -c "! grep -q reference_cache '$TMP/metrics0'"
+  SAME=1
+  for k in 0 1 2 3; do for q in 0 1 2; do
+    cmp -s "$TMP/out0_${q}_$k.json" "$TMP/out64_${q}_$k.json" || SAME=0
+  done; done
+  check "every answer with the cache is byte-identical to the answer without it" [ "$SAME" = 1 ]
+  check "--help documents --reference-cache-mb and its variable" sh -c "'$SCORER_BIN' --help | grep -A3 -- --reference-cache-mb | grep -q QAFLOW_SCORER_REFERENCE_CACHE_MB"
   ;;
 *) echo "unknown case $CASE"; exit 2 ;;
 esac

@@ -256,6 +256,26 @@ int main(int argc, char **argv)
         CHECK_MSG(rc == 0, "score texts: %s", err);
         if (rc == 0)
             check_variant(&fx, key, "raw", res, 0, "text", bl);
+        /* the reference cache: cold (every reference stored) then warm (every one reused),
+         * each bit-identical to the uncached scores */
+        bertscore_refcache *cache = bertscore_refcache_create((size_t)256 << 20, err, sizeof err);
+        CHECK_MSG(cache != NULL, "%s", err);
+        o.ref_cache = cache;
+        for (int pass = 0; pass < 2 && cache && rc == 0; pass++) {
+            int rc2 = bertscore_score(m, ct, rt, fx.n, &o, ref, err, sizeof err);
+            CHECK_MSG(rc2 == 0, "score texts with the cache (pass %d): %s", pass, err);
+            CHECK_MSG(rc2 == 0 && memcmp(ref, res, fx.n * sizeof *res) == 0,
+                      "pass %d with the reference cache is not bit-identical to the scores without it", pass);
+            if (rc2 == 0)
+                check_variant(&fx, key, "raw", ref, 0, pass ? "warm" : "cold", bl);
+        }
+        bertscore_refcache_stats st = {0};
+        if (cache)
+            bertscore_refcache_get_stats(cache, &st);
+        CHECK_MSG(st.misses > 0 && st.hits == st.misses, "cache: %llu hits, %llu misses (warm pass = all hits)",
+                  (unsigned long long)st.hits, (unsigned long long)st.misses);
+        o.ref_cache = NULL;
+        bertscore_refcache_destroy(cache);
         o.idf = 1;
         rc = bertscore_score(m, ct, rt, fx.n, &o, res, err, sizeof err);
         CHECK_MSG(rc == 0, "score texts idf: %s", err);
