@@ -47,11 +47,14 @@ llmc_ollama_has_model() {
     <<<"$tags" >/dev/null 2>&1
 }
 
-# llmc_mode: the resolved mode (auto becomes ollama or llama); chaos's upstream is llmc_real_mode.
+# llmc_mode: the resolved mode (auto becomes the LLM the stack already runs, else ollama or llama);
+# chaos's upstream is llmc_real_mode.
 llmc_real_mode() { if llmc_ollama_has_model; then echo ollama; else echo llama; fi; }
+llmc_running_mode() { local f; f="$(llmc_env_file)"; [[ -f "$f" ]] && (QAFLOW_LLM_MODE=""; source "$f"; printf '%s' "$QAFLOW_LLM_MODE"); }
 llmc_mode() {
+  local running
   case "$QAFLOW_LLM" in
-    auto | "") llmc_real_mode ;;
+    auto | "") if running="$(llmc_running_mode)" && [[ -n "$running" ]]; then echo "$running"; else llmc_real_mode; fi ;;
     ollama | llama | stub | chaos | openai) echo "$QAFLOW_LLM" ;;
     *) qf_die "QAFLOW_LLM must be auto, ollama, llama, stub, chaos or openai (got '$QAFLOW_LLM')" ;;
   esac
@@ -166,6 +169,20 @@ llm_start() {
       fi
       qf_info "llm: chaos proxy up; set faults with: curl -X POST 127.0.0.1:$QAFLOW_LLMSTUB_PORT/admin/config -d '{\"rate_503\":0.2}'" ;;
   esac
+}
+
+# llm_switch: `./qaflow up --llm MODE` on a stack that runs another LLM switches it: the LLM and the
+# processes that were started with its address (the workers, storage's sync mode) are stopped here, and
+# the `up` that follows starts them again with the new one. Without --llm nothing changes.
+llm_switch() {
+  [[ "${QAFLOW_LLM_EXPLICIT:-}" == 1 ]] || return 0
+  local running wanted c
+  running="$(llmc_running_mode)" || return 0
+  wanted="$(llmc_mode)"
+  [[ -n "$running" && "$running" != "$wanted" ]] || return 0
+  qf_info "switching the LLM from $running to $wanted: stopping what uses it"
+  for c in llm-worker storage; do qf_has_fn "${c}_stop" && "${c}_stop"; done
+  llm_stop
 }
 
 llm_stop() {

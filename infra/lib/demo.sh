@@ -19,8 +19,8 @@ cmd_demo() {
     case "$1" in
       --count) QAFLOW_DEMO_COUNT="${2:?--count needs a number}"; shift 2 ;;
       --count=*) QAFLOW_DEMO_COUNT="${1#--count=}"; shift ;;
-      --llm) export QAFLOW_LLM="${2:?--llm needs a mode}"; shift 2 ;;
-      --llm=*) export QAFLOW_LLM="${1#--llm=}"; shift ;;
+      --llm) export QAFLOW_LLM="${2:?--llm needs a mode}" QAFLOW_LLM_EXPLICIT=1; shift 2 ;;
+      --llm=*) export QAFLOW_LLM="${1#--llm=}" QAFLOW_LLM_EXPLICIT=1; shift ;;
       --scenario) scenario="${2:?--scenario needs a name}"; shift 2 ;;
       --scenario=*) scenario="${1#--scenario=}"; shift ;;
       --quota-delay) quota_delay="${2:?--quota-delay needs seconds}"; shift 2 ;;

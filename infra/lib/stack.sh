@@ -50,6 +50,7 @@ cmd_up() {
   local -a names
   mapfile -t names < <(qf_select_components "$@")
   qf_dirs
+  qf_has_fn llm_switch && llm_switch
   local n
   for n in "${names[@]}"; do
     qf_call "$n" start

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # stack_test.sh: integration checks of the stack started by `./qaflow test-stack up` (one case per ctest test).
-# Usage: stack_test.sh env|topics|key_partitioning|consumer_group|postgres|migrations|redis|launcher_redis
+# Usage: stack_test.sh env|topics|key_partitioning|consumer_group|postgres|migrations|redis|launcher_redis|launcher_llm_switch
 set -euo pipefail
 
 ROOT="${QAFLOW_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}"
@@ -245,6 +245,33 @@ case_launcher_redis() {
   check "status shows it down" bash -c "'$ROOT/qaflow' status redis | grep -Eq '^redis +down'"
 }
 
+# `./qaflow up --llm MODE` on a stack running another LLM switches it at once (never waits out a timeout on
+# the old process): the stub, then an external OpenAI-compatible server (a second stub), then the stub again.
+case_launcher_llm_switch() {
+  require_env QAFLOW_TEST_PORT_BASE QAFLOW_BIN_DIR
+  local port=$((QAFLOW_TEST_PORT_BASE + 891)) ext=$((QAFLOW_TEST_PORT_BASE + 892)) old t0
+  export QAFLOW_VAR="$WORK/var" QAFLOW_LLMSTUB_PORT="$port" QAFLOW_START_TIMEOUT=60
+  stop_private() { "$ROOT/qaflow" down llm >/dev/null 2>&1 || true; }
+  trap 'stop_private; cleanup' EXIT
+  "$QAFLOW_BIN_DIR/qaflow-llm-stub" --port "$ext" >"$WORK/ext.log" 2>&1 &
+  PIDS+=($!)
+  check "./qaflow up --llm stub llm" bash -c "'$ROOT/qaflow' up --llm stub llm >'$WORK/up1.log' 2>&1"
+  check "status: the stub" bash -c "'$ROOT/qaflow' status llm | grep -q 'mode=stub'"
+  old="$(cat "$QAFLOW_VAR/run/llm.pid")"
+  t0=$SECONDS
+  check "up --llm openai switches" bash -c "QAFLOW_OPENAI_URL=http://127.0.0.1:$ext QAFLOW_OPENAI_MODEL=m \
+    '$ROOT/qaflow' up --llm openai llm >'$WORK/up2.log' 2>&1"
+  check "it said so" grep -q "switching the LLM from stub to openai" "$WORK/up2.log"
+  check "the old stub is stopped" bash -c "! kill -0 $old 2>/dev/null || [[ \$(cut -d' ' -f3 /proc/$old/stat) == Z ]]"
+  check "status: the external server" bash -c "'$ROOT/qaflow' status llm | grep -q 'mode=openai'"
+  check "up --llm stub switches back" bash -c "'$ROOT/qaflow' up --llm stub llm >'$WORK/up3.log' 2>&1"
+  check "status: the stub again, answering" bash -c "'$ROOT/qaflow' status llm | grep -q 'mode=stub' &&
+    curl -sf -m 5 http://127.0.0.1:$port/api/tags >/dev/null"
+  check "the switches took seconds, not a start timeout ($((SECONDS - t0)) s)" test $((SECONDS - t0)) -lt 30
+  check "up without --llm keeps the running LLM" bash -c "QAFLOW_LLM=auto '$ROOT/qaflow' up llm >/dev/null 2>&1 &&
+    '$ROOT/qaflow' status llm | grep -q 'mode=stub'"
+}
+
 # test-stack env: every address derives from QAFLOW_TEST_PORT_BASE as agreed, and evaluates in a shell.
 case_env() {
   local out
@@ -264,7 +291,7 @@ case_env() {
 }
 
 case "$CASE" in
-  env | topics | key_partitioning | consumer_group | postgres | migrations | redis | launcher_redis) "case_$CASE" ;;
+  env | topics | key_partitioning | consumer_group | postgres | migrations | redis | launcher_redis | launcher_llm_switch) "case_$CASE" ;;
   *) echo "unknown case $CASE" >&2; exit 2 ;;
 esac
 finish
