@@ -22,6 +22,8 @@ static const config_entry settings[] = {
     {"max-retries", "QAFLOW_RETRY_MAX_RETRIES", NULL, CONFIG_INT, "-1", -1, 100, "retries before dead-lettering (-1: policy default, overload 3, quota 5)"},
     {"fixed-delay-s", "QAFLOW_RETRY_FIXED_DELAY_S", NULL, CONFIG_INT, "60", 0, 86400, "quota: delay when the LLM sent no Retry-After"},
     {"base-delay-s", "QAFLOW_RETRY_BASE_DELAY_S", NULL, CONFIG_INT, "1", 1, 3600, "overload: delay = base * 2^error_retries"},
+    {"max-held", "QAFLOW_RETRY_MAX_HELD", NULL, CONFIG_INT, "10000", 1, 10000000, "messages waiting at most: intake pauses at the cap, resumes below 90 %"},
+    {"max-held-mb", "QAFLOW_RETRY_MAX_HELD_MB", NULL, CONFIG_INT, "64", 1, 65536, "MiB of messages waiting at most: likewise"},
     {"max-delay-s", "QAFLOW_RETRY_MAX_DELAY_S", NULL, CONFIG_INT, "900", 1, 86400, "no delay is longer, whatever Retry-After asks (a long wait pins its partition's committed offset)"},
     {"pg-dsn", "QAFLOW_PG_DSN", NULL, CONFIG_STRING, "", 0, 0, "PostgreSQL for llm_errors rows (empty: not recorded)"},
     {"metrics-port", "QAFLOW_RETRY_METRICS_PORT", NULL, CONFIG_INT, "-1", -1, 65535, "port of /health and /metrics (-1: 5021 overload, 5022 quota; 0: any)"},
@@ -73,6 +75,8 @@ static int retry_configure(retry_app *a, service *s, retry_opts *o)
     if (o->policy.kind == RETRY_POLICY_OVERLOAD)
         o->policy.base_delay_s = (int)config_get_int(cfg, "base-delay-s");
     o->policy.max_delay_s = (int)config_get_int(cfg, "max-delay-s");
+    o->max_held = (int)config_get_int(cfg, "max-held");
+    o->max_held_bytes = (size_t)config_get_int(cfg, "max-held-mb") << 20;
     prom_gauge_set(prom_gauge_create(service_prom(s), "qaflow_retry_max_delay_seconds",
                                      "Cap on any retry delay (Retry-After included)", NULL),
                    (double)o->policy.max_delay_s);

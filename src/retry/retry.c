@@ -19,8 +19,12 @@
 /* One consumed error message. Reference-counted: the delay queue, the PostgreSQL retry list
  * and the producer (until its delivery report) each hold a reference. Its offset is released
  * once the llm_errors row is written AND the forward / dead letter is delivered. */
+typedef struct retry_consumer retry_consumer;
+
 typedef struct retry_item {
     int refs;
+    retry_consumer *owner; /* whose held_bytes counts it while it waits */
+    size_t bytes;          /* the message's size, counted against --max-held-mb while it waits */
     int32_t partition;
     int64_t offset;
     msg_error e;           /* zeroed when malformed */
@@ -43,9 +47,14 @@ struct retry_consumer {
     retry_item *pg_todo;   /* rows that failed to be written, retried every second */
     int64_t pg_next_try_ms;
     atomic_int held, assigned;
+    size_t held_bytes;     /* of the messages waiting in queue */
+    int paused;            /* the assignment is paused: at the cap of messages or bytes held */
+    atomic_int assign_gen; /* bumped on every assignment: new partitions must be paused too */
+    int paused_gen;
     int fatal;
     prom_counter *m_consumed, *m_forwarded, *m_dead, *m_malformed, *m_pg_errors, *m_produce_errors;
-    prom_gauge *m_held, *m_assigned;
+    prom_gauge *m_held, *m_assigned, *m_held_bytes, *m_paused;
+    prom_counter *m_pauses;
     prom_histogram *m_lateness;
 };
 
@@ -59,15 +68,72 @@ static void retry_item_unref(retry_item *it)
     free(it);
 }
 
+/* The queue's reference of an item dropped without being due (a revoked partition, the end). */
 static void retry_item_unref_any(void *p)
 {
-    retry_item_unref(p);
+    retry_item *it = p;
+    it->owner->held_bytes -= it->bytes;
+    retry_item_unref(it);
 }
 
 static void retry_update_held(retry_consumer *r)
 {
     atomic_store(&r->held, (int)delayqueue_size(r->queue));
     prom_gauge_set(r->m_held, (double)delayqueue_size(r->queue));
+    prom_gauge_set(r->m_held_bytes, (double)r->held_bytes);
+}
+
+/* Pauses (1) or resumes (0) every partition of the current assignment. Pausing drops what librdkafka
+ * prefetched: each partition is sought back to the next message this consumer has not taken, so
+ * nothing is skipped when it resumes. */
+static void retry_pause_all(retry_consumer *r, int pause)
+{
+    rd_kafka_t *rk = kafka_consumer_handle(r->consumer);
+    rd_kafka_topic_partition_list_t *parts = NULL;
+    if (rd_kafka_assignment(rk, &parts) != RD_KAFKA_RESP_ERR_NO_ERROR || !parts)
+        return;
+    if (parts->cnt > 0 && pause) {
+        rd_kafka_pause_partitions(rk, parts);
+        rd_kafka_position(rk, parts);
+        rd_kafka_topic_partition_list_t *seek = rd_kafka_topic_partition_list_new(parts->cnt);
+        for (int i = 0; i < parts->cnt; i++)
+            if (parts->elems[i].offset >= 0)
+                rd_kafka_topic_partition_list_add(seek, parts->elems[i].topic, parts->elems[i].partition)->offset =
+                    parts->elems[i].offset;
+        rd_kafka_error_t *e = seek->cnt ? rd_kafka_seek_partitions(rk, seek, 2000) : NULL;
+        if (e) {
+            log_warn("pause: seek back failed: %s", rd_kafka_error_string(e));
+            rd_kafka_error_destroy(e);
+        }
+        rd_kafka_topic_partition_list_destroy(seek);
+    } else if (parts->cnt > 0) {
+        rd_kafka_resume_partitions(rk, parts);
+    }
+    rd_kafka_topic_partition_list_destroy(parts);
+}
+
+/* Holds the waiting messages under --max-held and --max-held-mb: at the cap the partitions are paused
+ * (new ones of a rebalance too), below 90 % of both they resume. */
+static void retry_flow_control(retry_consumer *r)
+{
+    size_t held = delayqueue_size(r->queue), max = (size_t)r->o.max_held, maxb = r->o.max_held_bytes;
+    int over = held >= max || r->held_bytes >= maxb;
+    int gen = atomic_load(&r->assign_gen);
+    if (over && (!r->paused || r->paused_gen != gen)) {
+        if (!r->paused) {
+            prom_counter_inc(r->m_pauses);
+            log_warn("holding %zu messages (%zu bytes): pausing intake (caps %zu messages, %zu bytes)", held,
+                     r->held_bytes, max, maxb);
+        }
+        retry_pause_all(r, 1);
+        r->paused = 1;
+        r->paused_gen = gen;
+    } else if (r->paused && held < max - max / 10 && r->held_bytes < maxb - maxb / 10) {
+        retry_pause_all(r, 0);
+        r->paused = 0;
+        log_info("holding %zu messages (%zu bytes): intake resumed", held, r->held_bytes);
+    }
+    prom_gauge_set(r->m_paused, r->paused);
 }
 
 /* ---------- rebalance ---------- */
@@ -75,6 +141,7 @@ static void retry_update_held(retry_consumer *r)
 static void retry_on_assign(void *opaque, const rd_kafka_topic_partition_list_t *parts)
 {
     retry_consumer *r = opaque;
+    atomic_fetch_add(&r->assign_gen, 1);
     atomic_fetch_add(&r->assigned, parts->cnt);
     prom_gauge_set(r->m_assigned, atomic_load(&r->assigned));
 }
@@ -241,6 +308,7 @@ static void retry_forward_due(retry_consumer *r, int64_t now)
     char err[256];
     retry_item *it;
     while ((it = delayqueue_pop_due(r->queue, now))) {
+        r->held_bytes -= it->bytes;
         if (retry_build_forward(r, it, err, sizeof err) == 0) {
             prom_histogram_observe(r->m_lateness, (double)(now - it->due_ms) / 1000.0);
             prom_counter_inc(r->m_forwarded);
@@ -267,6 +335,8 @@ static void retry_take(retry_consumer *r, rd_kafka_message_t *m)
         return;
     }
     it->refs = 1; /* ours, until the end of this function */
+    it->owner = r;
+    it->bytes = m->len + m->key_len + sizeof *it;
     it->partition = m->partition;
     it->offset = m->offset;
     it->delay_ms = -1;
@@ -328,6 +398,8 @@ static void retry_take(retry_consumer *r, rd_kafka_message_t *m)
         if (delayqueue_push(r->queue, it->due_ms, it->partition, it) != 0) {
             it->refs--;
             r->fatal = 1;
+        } else {
+            r->held_bytes += it->bytes;
         }
     }
     retry_item_unref(it);
@@ -346,6 +418,12 @@ retry_consumer *retry_create(const retry_opts *o, char *err, size_t errlen)
     r->m_consumed = prom_counter_create(o->prom, "qaflow_retry_consumed_total", "Error messages consumed", NULL);
     r->m_forwarded = prom_counter_create(o->prom, "qaflow_retry_forwarded_total", "Questions sent back to questions-pending", NULL);
     r->m_dead = prom_counter_create(o->prom, "qaflow_retry_dead_lettered_total", "Questions sent to questions-failed (retries exhausted)", NULL);
+    r->m_held_bytes = prom_gauge_create(o->prom, "qaflow_retry_held_bytes", "Bytes of the messages waiting", NULL);
+    r->m_paused = prom_gauge_create(o->prom, "qaflow_retry_paused", "1 while intake is paused at the cap of messages or bytes held", NULL);
+    r->m_pauses = prom_counter_create(o->prom, "qaflow_retry_pauses_total", "Times intake paused at the cap", NULL);
+    prom_gauge_set(prom_gauge_create(o->prom, "qaflow_retry_max_held", "Cap on the messages waiting", NULL), o->max_held);
+    prom_gauge_set(prom_gauge_create(o->prom, "qaflow_retry_max_held_bytes", "Cap on the bytes of the messages waiting", NULL),
+                   (double)o->max_held_bytes);
     r->m_malformed = prom_counter_create(o->prom, "qaflow_retry_malformed_total", "Malformed error messages dead-lettered", NULL);
     r->m_pg_errors = prom_counter_create(o->prom, "qaflow_retry_pg_errors_total", "Failed llm_errors upserts (retried)", NULL);
     r->m_produce_errors = prom_counter_create(o->prom, "qaflow_retry_produce_errors_total", "Failed produce attempts", NULL);
@@ -395,11 +473,21 @@ int retry_run(retry_consumer *r, volatile sig_atomic_t *stop)
         if (wait < 0)
             wait = 0;
         /* never sleeps beyond the next due time; a message arriving wakes the poll */
+        retry_flow_control(r);
         rd_kafka_message_t *m = kafka_consumer_poll(r->consumer, (int)wait);
+        if (m && r->paused) {
+            /* fetched before the pause took effect: given back, read again after the resume */
+            char err[256];
+            if (kafka_consumer_seek_back(r->consumer, m, err, sizeof err) != 0)
+                log_warn("paused: %s", err);
+            rd_kafka_message_destroy(m);
+            m = NULL;
+        }
         for (int n = 0; m && n < 1000; n++) {
             retry_take(r, m);
             rd_kafka_message_destroy(m);
-            m = n + 1 < 1000 ? kafka_consumer_poll(r->consumer, 0) : NULL;
+            retry_flow_control(r); /* a burst stops at the cap too */
+            m = n + 1 < 1000 && !r->paused ? kafka_consumer_poll(r->consumer, 0) : NULL;
         }
         if (m)
             rd_kafka_message_destroy(m);

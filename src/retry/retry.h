@@ -19,6 +19,8 @@ typedef struct retry_opts {
     size_t nkafka_props;
     retry_policy policy;
     const char *pg_dsn;         /* NULL/"": llm_errors is not written (logged once) */
+    int max_held;               /* messages waiting at most: intake pauses at the cap */
+    size_t max_held_bytes;      /* bytes of the messages waiting at most: likewise */
     prom_registry *prom;
 } retry_opts;
 
