@@ -14,6 +14,7 @@ typedef struct llmclient_req {
     char *resp;
     size_t resp_len, resp_cap;
     long retry_after_s;
+    size_t max_body;  /* the answer's cap, enforced here: CURLOPT_MAXFILESIZE misses chunked answers */
     int too_big;
     char errbuf[CURL_ERROR_SIZE];
     struct llmclient_req *next; /* free list, or active list */
@@ -46,6 +47,10 @@ static size_t llmclient_write_cb(char *ptr, size_t size, size_t nmemb, void *ud)
 {
     llmclient_req *r = ud;
     size_t n = size * nmemb;
+    if (r->resp_len + n > r->max_body) {
+        r->too_big = 1;
+        return 0; /* libcurl ends the transfer with CURLE_WRITE_ERROR */
+    }
     if (r->resp_len + n + 1 > r->resp_cap) {
         size_t ncap = r->resp_cap ? r->resp_cap : 4096;
         while (ncap < r->resp_len + n + 1)
@@ -176,6 +181,8 @@ int llmclient_submit(llmclient *c, const char *body, void *req_opaque, char *err
         curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->max_body);
     }
     r->opaque = req_opaque;
+    r->max_body = c->max_body;
+    r->too_big = 0;
     r->resp_len = 0;
     if (r->resp)
         r->resp[0] = '\0';
@@ -239,6 +246,8 @@ static int llmclient_drain(llmclient *c, llmclient_done_fn done, void *opaque)
         curl_multi_remove_handle(c->multi, e);
         llmclient_unlink(c, r);
         c->inflight--;
+        if (r->too_big) /* libcurl is done with errbuf: say why the transfer was cut */
+            snprintf(r->errbuf, sizeof r->errbuf, "answer larger than %zu bytes", r->max_body);
         classify_input in = {
             .net = llmclient_net(rc),
             .net_message = rc == CURLE_OK ? NULL : (r->errbuf[0] ? r->errbuf : curl_easy_strerror(rc)),
