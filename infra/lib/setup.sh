@@ -57,7 +57,8 @@ prometheus_distro_stop() {
 cmd_build() {
   qf_need cmake
   qf_info "building the C tree in $QAFLOW_BUILD_DIR (-j$QAFLOW_JOBS)"
-  cmake -S "$QAFLOW_ROOT" -B "$QAFLOW_BUILD_DIR" -DCMAKE_RUNTIME_OUTPUT_DIRECTORY="$QAFLOW_BIN_DIR" >&2 \
+  # shellcheck disable=SC2086 # QAFLOW_CMAKE_ARGS: extra -D options, word-split on purpose
+  cmake -S "$QAFLOW_ROOT" -B "$QAFLOW_BUILD_DIR" -DCMAKE_RUNTIME_OUTPUT_DIRECTORY="$QAFLOW_BIN_DIR" ${QAFLOW_CMAKE_ARGS:-} >&2 \
     || qf_die "cmake configure failed"
   cmake --build "$QAFLOW_BUILD_DIR" -j"$QAFLOW_JOBS" >&2 || qf_die "build failed"
   qf_info "build done; binaries in $QAFLOW_BIN_DIR"
