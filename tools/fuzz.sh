@@ -2,7 +2,9 @@
 # fuzz.sh -- builds the libFuzzer targets (clang, ASan + UBSan) and runs each for N seconds.
 #
 # Usage: tools/fuzz.sh [-t SECONDS] [-b BUILD_DIR] [TARGET...]
-#   TARGETs: tokenizer vocab safetensors bert_config (default: all whose sources exist).
+#   TARGETs: tokenizer vocab safetensors bert_config msg csv llm query (default: all).
+#   msg: every message codec (round trip); csv: the Yahoo! Answers reader; llm: LLM answer parsers and
+#   classification; query: POST /query body validation and the question_id (tests/fuzz/fuzz_pipeline.c).
 #   -t  seconds per target (default 60, env FUZZ_SECONDS)
 #   -b  build directory (default build-fuzz, env FUZZ_BUILD_DIR)
 # Each target starts from tests/fuzz/corpus/<target>/ (read-only) and writes what it finds to
@@ -31,7 +33,10 @@ CC=${CC_FUZZ:-clang}
 command -v "$CC" >/dev/null || { echo "fuzz.sh: $CC not found" >&2; exit 2; }
 CFLAGS=(-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-        -I"$ROOT/src/bertscore" -I"$ROOT/tests/fuzz")
+        -I"$ROOT/src/bertscore" -I"$ROOT/tests/fuzz" -I"$ROOT/src/common" -I"$ROOT/src/llm")
+C=$ROOT/src/common L=$ROOT/src/llm
+PIPE_SRC=("$ROOT/tests/fuzz/fuzz_pipeline.c" "$C/msg.c" "$C/json.c" "$C/timeutil.c" "$C/utf8.c" "$C/log.c" "$C/qid.c"
+          "$C/yahoo_csv.c" "$L/backend.c" "$L/ollama.c" "$L/openai.c" "$L/classify.c")
 TOK_SRC=("$ROOT/src/bertscore/tokenizer.c" "$ROOT/src/bertscore/tokenizer_unicode.c"
          "$ROOT/src/bertscore/tokenizer_vocab.c")
 BS=$ROOT/src/bertscore
@@ -42,6 +47,7 @@ targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
     targets=(tokenizer vocab)
     [ $HAVE_MODEL_PARSERS = 1 ] && targets+=(safetensors bert_config)
+    targets+=(msg csv llm query)
 fi
 
 mkdir -p "$BUILD"
@@ -58,6 +64,9 @@ build_target() {
             [ "$t" = bert_config ] && def=QAFLOW_FUZZ_BERT_CONFIG
             "$CC" "${CFLAGS[@]}" -D$def -o "$out" "$ROOT/tests/fuzz/fuzz_model.c" \
                 "$BS/safetensors.c" "$BS/bert_config.c" -ljansson -lm ;;
+        msg|csv|llm|query)
+            local def; def=QAFLOW_FUZZ_$(tr '[:lower:]' '[:upper:]' <<<"$t")
+            "$CC" "${CFLAGS[@]}" -D"$def" -o "$out" "${PIPE_SRC[@]}" -ljansson -lutf8proc -lcrypto -lm ;;
         *) echo "fuzz.sh: unknown target $t" >&2; return 1 ;;
     esac
 }

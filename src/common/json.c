@@ -18,6 +18,7 @@ json_t *json_parse_object(const char *buf, size_t len, char *err, size_t errlen)
     json_t *v = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
     if (!v) {
         snprintf(err, errlen, "invalid JSON at line %d column %d: %s", je.line, je.column, je.text);
+        utf8_clean(err); /* jansson quotes the bytes near the error, which may be cut mid-character */
         return NULL;
     }
     if (!json_is_object(v)) {

@@ -14,11 +14,18 @@ typedef struct {
 } replay_target;
 
 static const replay_target replay_targets[] = {
+#ifdef QAFLOW_FUZZ_PIPELINE
+    {"msg", fuzz_msg_init, fuzz_msg_one},
+    {"csv", fuzz_csv_init, fuzz_csv_one},
+    {"llm", fuzz_llm_init, fuzz_llm_one},
+    {"query", fuzz_query_init, fuzz_query_one},
+#else
     {"tokenizer", fuzz_tokenizer_init, fuzz_tokenizer_one},
     {"vocab", fuzz_vocab_init, fuzz_vocab_one},
 #ifdef QAFLOW_FUZZ_HAVE_BERTSCORE
     {"safetensors", fuzz_safetensors_init, fuzz_safetensors_one},
     {"bert_config", fuzz_bert_config_init, fuzz_bert_config_one},
+#endif
 #endif
 };
 

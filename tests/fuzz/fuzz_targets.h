@@ -20,6 +20,17 @@ int fuzz_safetensors_one(const uint8_t *data, size_t size);
 int fuzz_bert_config_init(void);
 int fuzz_bert_config_one(const uint8_t *data, size_t size);
 
+/* What the pipeline reads from outside (fuzz_pipeline.c): messages (every codec, round trip), the
+ * Yahoo! Answers CSV reader, LLM answer bodies (parsers and classification), POST /query bodies. */
+int fuzz_msg_init(void);
+int fuzz_msg_one(const uint8_t *data, size_t size);
+int fuzz_csv_init(void);
+int fuzz_csv_one(const uint8_t *data, size_t size);
+int fuzz_llm_init(void);
+int fuzz_llm_one(const uint8_t *data, size_t size);
+int fuzz_query_init(void);
+int fuzz_query_one(const uint8_t *data, size_t size);
+
 /* Defines LLVMFuzzerInitialize / LLVMFuzzerTestOneInput for one target (libFuzzer builds). */
 #define FUZZ_LIBFUZZER_MAIN(init, one)                                        \
     int LLVMFuzzerInitialize(int *argc, char ***argv);                         \
