@@ -58,8 +58,9 @@ jq -e '.error | test("outbox backlog")' <<<"$BODY" >/dev/null || fail "503 body:
 [[ "$(psql_q "SELECT count(*) FROM questions WHERE question_text = '$got503'")" == 0 ]] || fail "the refused question was stored"
 unsent="$(psql_q "SELECT count(*) FROM outbox WHERE sent_at IS NULL")"
 ((unsent > bound && unsent <= bound + 8)) || fail "$unsent unsent rows when refused (bound $bound)"
-curl -s "$STORAGE_URL/metrics?format=prometheus" | grep -q 'qaflow_storage_queries_total{outcome="backlog_full"} [1-9]' \
-  || fail "no backlog_full count in /metrics"
+metrics="$(curl -s "$STORAGE_URL/metrics?format=prometheus")"   # not piped into grep -q: pipefail + SIGPIPE
+grep -q 'qaflow_storage_queries_total{outcome="backlog_full"} [1-9]' <<<"$metrics" \
+  || fail "no backlog_full count in /metrics: $(grep backlog <<<"$metrics")"
 
 note "kill -9 the service while Kafka is still frozen, then start a new one"
 kill -9 "$STORAGE_PID"
