@@ -44,6 +44,20 @@ typedef struct req_ctx {
     int64_t start_us;
 } req_ctx;
 
+size_t http_body_curl_write(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+    http_body *b = ud;
+    size_t n = size * nmemb;
+    return http_body_append(b, ptr, n, b->max) == 0 && !b->too_large ? n : 0;
+}
+
+void http_body_reset(http_body *b)
+{
+    b->len = 0;
+    b->too_large = 0;
+    if (b->data) b->data[0] = '\0';
+}
+
 int http_body_append(http_body *b, const char *data, size_t n, size_t max)
 {
     if (b->too_large) return 0;

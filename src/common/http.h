@@ -32,17 +32,25 @@ int http_request_client_gone(const http_request *req);
  * thread_per_connection servers: on a pool thread it would stall that thread's connections. */
 int http_request_wait(const http_request *req, long ms);
 
-/* A request body collected from libmicrohttpd's upload chunks, bounded in size; zero it to start. */
+/* A body collected in chunks, bounded in size: a request's from libmicrohttpd's upload chunks, or an
+ * answer's from libcurl (http_body_curl_write). Zero it to start. */
 typedef struct http_body {
     char *data;                 /* malloc'd, NUL-terminated after each append; NULL when empty */
     size_t len, cap;
     int too_large;              /* the body passed the bound: what came is dropped, the rest ignored */
+    size_t max;                 /* the bound http_body_curl_write applies */
 } http_body;
 
 /* Appends n bytes unless that would make the body longer than max (then too_large is set and
  * the body freed). Returns 0, or -1 when out of memory. */
 int http_body_append(http_body *b, const char *data, size_t n, size_t max);
 void http_body_free(http_body *b);
+/* A libcurl CURLOPT_WRITEFUNCTION with CURLOPT_WRITEDATA an http_body: appends up to b->max bytes;
+ * past it (or out of memory) it returns 0, which ends the transfer (too_large tells which). Also for
+ * chunked answers, which announce no length for CURLOPT_MAXFILESIZE to refuse. */
+size_t http_body_curl_write(char *ptr, size_t size, size_t nmemb, void *b);
+/* Empties b for reuse, keeping its buffer and bound. */
+void http_body_reset(http_body *b);
 
 #define HTTP_MAX_HEADERS 4
 typedef struct http_response {

@@ -21,6 +21,7 @@ struct pg_conn {
     PGconn *conn;
     char *dsn;
     int timeout_ms;
+    int timed_out;                          /* the last statement had no answer in time: not sent again */
     char sqlstate[6];
     int generation;                         /* bumped on every reset: prepared names are gone */
     const char *prepared[PG_MAX_PREPARED];  /* names (static strings) prepared in this session */
@@ -90,6 +91,7 @@ static void pg_abandon(pg_conn *c)
 static PGresult *pg_await(pg_conn *c, int sent, char *err, size_t errlen)
 {
     err[0] = '\0';
+    c->timed_out = 0;
     if (!sent) {
         snprintf(err, errlen, "postgresql: %s", PQerrorMessage(c->conn));
         return NULL;
@@ -112,6 +114,7 @@ static PGresult *pg_await(pg_conn *c, int sent, char *err, size_t errlen)
         if (flushed == -2 || flushed == 1) {
             PQclear(last);
             pg_abandon(c);
+            c->timed_out = 1;
             snprintf(err, errlen, "postgresql: no answer within %d ms (link closed)", c->timeout_ms);
             return NULL;
         }
@@ -230,8 +233,9 @@ PGresult *pg_exec(pg_conn *c, const char *sql, int nparams, const char *const *p
         int sent = PQsendQueryParams(c->conn, sql, nparams, NULL, params, NULL, NULL, 0);
         PGresult *r = result_or_error(c, pg_await(c, sent, err, errlen), err, errlen);
         if (r) return r;
-        /* retry only a statement that ran outside a transaction on a connection that broke */
-        if (PQstatus(c->conn) == CONNECTION_OK || !idle) return NULL;
+        /* retry only a statement that ran outside a transaction on a connection that broke (not one
+         * that timed out: its wait is bounded once; the next use re-opens the link) */
+        if (PQstatus(c->conn) == CONNECTION_OK || !idle || c->timed_out) return NULL;
         log_warn("postgresql connection lost, reconnecting: %s", err);
         pg_reset(c);
         if (PQstatus(c->conn) != CONNECTION_OK) return NULL;
@@ -272,7 +276,7 @@ static PGresult *exec_prepared(pg_conn *c, const char *name, const char *sql, in
     int sent = PQsendQueryPrepared(c->conn, name, nparams, params, NULL, NULL, 0);
     PGresult *r = result_or_error(c, pg_await(c, sent, err, errlen), err, errlen);
     if (r) return r;
-    if (PQstatus(c->conn) != CONNECTION_OK && gen == c->generation) {
+    if (PQstatus(c->conn) != CONNECTION_OK && gen == c->generation && !c->timed_out) {
         /* broken link: reconnect (prepared statements are gone) and, outside a transaction, retry once */
         log_warn("postgresql connection lost, reconnecting: %s", err);
         pg_reset(c);

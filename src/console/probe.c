@@ -5,33 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct grow {
-    char *data;
-    size_t len, cap;
-    int too_large;
-} grow;
-
-static size_t on_data(char *ptr, size_t size, size_t n, void *ud)
-{
-    grow *g = ud;
-    size_t add = size * n;
-    if (g->len + add + 1 > PROBE_MAX_BODY) {
-        g->too_large = 1;
-        return 0;   /* aborts the transfer */
-    }
-    if (g->len + add + 1 > g->cap) {
-        size_t cap = g->cap ? g->cap : 4096;
-        while (cap < g->len + add + 1) cap *= 2;
-        char *p = realloc(g->data, cap);
-        if (!p) return 0;
-        g->data = p;
-        g->cap = cap;
-    }
-    memcpy(g->data + g->len, ptr, add);
-    g->len += add;
-    g->data[g->len] = '\0';
-    return add;
-}
+#include "http.h"
 
 int probe_http(const char *url, const char *body, size_t body_len, long timeout_ms,
                probe_reply *out, char *err, size_t errlen)
@@ -42,13 +16,13 @@ int probe_http(const char *url, const char *body, size_t body_len, long timeout_
         snprintf(err, errlen, "curl_easy_init failed");
         return -1;
     }
-    grow g = { 0 };
+    http_body g = { .max = PROBE_MAX_BODY - 1 };
     struct curl_slist *hdrs = NULL;
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http_body_curl_write);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &g);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     if (body) {

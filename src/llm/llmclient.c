@@ -8,14 +8,13 @@
 #include <strings.h>
 #include <time.h>
 
+#include "http.h"
+
 typedef struct llmclient_req {
     CURL *easy;
     void *opaque;
-    char *resp;
-    size_t resp_len, resp_cap;
+    http_body resp;   /* bounded at the client's max_body as it arrives (chunked answers too) */
     long retry_after_s;
-    size_t max_body;  /* the answer's cap, enforced here: CURLOPT_MAXFILESIZE misses chunked answers */
-    int too_big;
     char errbuf[CURL_ERROR_SIZE];
     struct llmclient_req *next; /* free list, or active list */
     struct llmclient_req *prev; /* active list */
@@ -41,30 +40,6 @@ static void llmclient_unlink(llmclient *c, llmclient_req *r)
     if (r->next)
         r->next->prev = r->prev;
     r->next = r->prev = NULL;
-}
-
-static size_t llmclient_write_cb(char *ptr, size_t size, size_t nmemb, void *ud)
-{
-    llmclient_req *r = ud;
-    size_t n = size * nmemb;
-    if (r->resp_len + n > r->max_body) {
-        r->too_big = 1;
-        return 0; /* libcurl ends the transfer with CURLE_WRITE_ERROR */
-    }
-    if (r->resp_len + n + 1 > r->resp_cap) {
-        size_t ncap = r->resp_cap ? r->resp_cap : 4096;
-        while (ncap < r->resp_len + n + 1)
-            ncap *= 2;
-        char *nb = realloc(r->resp, ncap);
-        if (!nb)
-            return 0;
-        r->resp = nb;
-        r->resp_cap = ncap;
-    }
-    memcpy(r->resp + r->resp_len, ptr, n);
-    r->resp_len += n;
-    r->resp[r->resp_len] = '\0';
-    return n;
 }
 
 static size_t llmclient_header_cb(char *buf, size_t size, size_t nitems, void *ud)
@@ -120,7 +95,7 @@ static void llmclient_req_free(llmclient_req *r)
         return;
     if (r->easy)
         curl_easy_cleanup(r->easy);
-    free(r->resp);
+    http_body_free(&r->resp);
     free(r);
 }
 
@@ -168,8 +143,8 @@ int llmclient_submit(llmclient *c, const char *body, void *req_opaque, char *err
         CURL *e = r->easy;
         curl_easy_setopt(e, CURLOPT_URL, c->url);
         curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->headers);
-        curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, llmclient_write_cb);
-        curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
+        curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, http_body_curl_write);
+        curl_easy_setopt(e, CURLOPT_WRITEDATA, &r->resp);
         curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, llmclient_header_cb);
         curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
         curl_easy_setopt(e, CURLOPT_PRIVATE, r);
@@ -181,11 +156,8 @@ int llmclient_submit(llmclient *c, const char *body, void *req_opaque, char *err
         curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->max_body);
     }
     r->opaque = req_opaque;
-    r->max_body = c->max_body;
-    r->too_big = 0;
-    r->resp_len = 0;
-    if (r->resp)
-        r->resp[0] = '\0';
+    r->resp.max = c->max_body;
+    http_body_reset(&r->resp);
     r->retry_after_s = -1;
     r->errbuf[0] = '\0';
     curl_easy_setopt(r->easy, CURLOPT_COPYPOSTFIELDS, body);
@@ -246,14 +218,14 @@ static int llmclient_drain(llmclient *c, llmclient_done_fn done, void *opaque)
         curl_multi_remove_handle(c->multi, e);
         llmclient_unlink(c, r);
         c->inflight--;
-        if (r->too_big) /* libcurl is done with errbuf: say why the transfer was cut */
-            snprintf(r->errbuf, sizeof r->errbuf, "answer larger than %zu bytes", r->max_body);
+        if (r->resp.too_large) /* libcurl is done with errbuf: say why the transfer was cut */
+            snprintf(r->errbuf, sizeof r->errbuf, "answer larger than %zu bytes", r->resp.max);
         classify_input in = {
             .net = llmclient_net(rc),
             .net_message = rc == CURLE_OK ? NULL : (r->errbuf[0] ? r->errbuf : curl_easy_strerror(rc)),
             .http_status = rc == CURLE_OK ? status : 0,
-            .body = r->resp ? r->resp : "",
-            .body_len = r->resp_len,
+            .body = r->resp.data ? r->resp.data : "",
+            .body_len = r->resp.len,
             .retry_after_s = r->retry_after_s,
         };
         llmclient_result res = {&in, (int64_t)total};

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http.h"
+
 #define SCORECLIENT_MAX_BODY (1u << 20)
 
 struct scoreclient {
@@ -16,31 +18,8 @@ struct scoreclient {
     char *url;
     char field[16];
     long timeout_ms;
-    char *resp;
-    size_t resp_len, resp_cap;
+    http_body resp; /* bounded at SCORECLIENT_MAX_BODY: no scorer answer is that large */
 };
-
-static size_t scoreclient_on_body(char *ptr, size_t size, size_t nmemb, void *ud)
-{
-    scoreclient *c = ud;
-    size_t n = size * nmemb;
-    if (c->resp_len + n + 1 > SCORECLIENT_MAX_BODY)
-        return 0; /* aborts: no scorer answer is that large */
-    if (c->resp_len + n + 1 > c->resp_cap) {
-        size_t ncap = c->resp_cap ? c->resp_cap : 1024;
-        while (ncap < c->resp_len + n + 1)
-            ncap *= 2;
-        char *nb = realloc(c->resp, ncap);
-        if (!nb)
-            return 0;
-        c->resp = nb;
-        c->resp_cap = ncap;
-    }
-    memcpy(c->resp + c->resp_len, ptr, n);
-    c->resp_len += n;
-    c->resp[c->resp_len] = '\0';
-    return n;
-}
 
 scoreclient *scoreclient_create(const char *base_url, long timeout_ms, const char *field, char *err, size_t errlen)
 {
@@ -64,6 +43,7 @@ scoreclient *scoreclient_create(const char *base_url, long timeout_ms, const cha
     strcpy(c->url + blen, "/score");
     snprintf(c->field, sizeof c->field, "%s", field);
     c->timeout_ms = timeout_ms;
+    c->resp.max = SCORECLIENT_MAX_BODY - 1;
     return c;
 }
 
@@ -75,14 +55,14 @@ void scoreclient_destroy(scoreclient *c)
         curl_easy_cleanup(c->h);
     curl_slist_free_all(c->hdrs);
     free(c->url);
-    free(c->resp);
+    http_body_free(&c->resp);
     free(c);
 }
 
 /* results[0]'s chosen field; -1 when absent or not a finite number. */
 static int scoreclient_parse(const scoreclient *c, double *score, char *err, size_t errlen)
 {
-    json_t *root = json_loadb(c->resp ? c->resp : "", c->resp_len, 0, NULL);
+    json_t *root = json_loadb(c->resp.data ? c->resp.data : "", c->resp.len, 0, NULL);
     json_t *res = json_array_get(json_object_get(root, "results"), 0);
     const char *field = c->field;
     if (strcmp(field, "auto") == 0)
@@ -109,7 +89,7 @@ int scoreclient_score(scoreclient *c, const char *candidate, const char *referen
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    c->resp_len = 0;
+    http_body_reset(&c->resp);
     curl_easy_reset(c->h);
     curl_easy_setopt(c->h, CURLOPT_URL, c->url);
     curl_easy_setopt(c->h, CURLOPT_HTTPHEADER, c->hdrs);
@@ -118,8 +98,8 @@ int scoreclient_score(scoreclient *c, const char *candidate, const char *referen
     curl_easy_setopt(c->h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c->h, CURLOPT_TIMEOUT_MS, c->timeout_ms);
     curl_easy_setopt(c->h, CURLOPT_CONNECTTIMEOUT_MS, c->timeout_ms < 3000 ? c->timeout_ms : 3000L);
-    curl_easy_setopt(c->h, CURLOPT_WRITEFUNCTION, scoreclient_on_body);
-    curl_easy_setopt(c->h, CURLOPT_WRITEDATA, c);
+    curl_easy_setopt(c->h, CURLOPT_WRITEFUNCTION, http_body_curl_write);
+    curl_easy_setopt(c->h, CURLOPT_WRITEDATA, &c->resp);
     CURLcode cc = curl_easy_perform(c->h);
     free(body);
     long code = 0;
@@ -129,7 +109,7 @@ int scoreclient_score(scoreclient *c, const char *candidate, const char *referen
         return -1;
     }
     if (code == 400) {
-        snprintf(err, errlen, "scorer rejected the pair: %.200s", c->resp ? c->resp : "");
+        snprintf(err, errlen, "scorer rejected the pair: %.200s", c->resp.data ? c->resp.data : "");
         return 1;
     }
     if (code != 200) {

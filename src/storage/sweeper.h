@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 
+#include "pg.h"
 #include "prom.h"
 
 typedef struct sweeper_opts {
@@ -24,7 +25,6 @@ void sweeper_destroy(sweeper *s);
 
 /* One sweep now on pg (for tests and the thread): re-enqueues or fails each stuck run. Returns the
  * number of runs handled, or -1 with err. */
-struct pg_conn;
-int sweeper_sweep(struct pg_conn *pg, const sweeper_opts *o, int *requeued, int *failed, char *err, size_t errlen);
+int sweeper_sweep(pg_conn *pg, const sweeper_opts *o, int *requeued, int *failed, char *err, size_t errlen);
 
 #endif

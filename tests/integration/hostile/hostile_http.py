@@ -24,7 +24,7 @@ STORAGE_OK_BODY = {"question_text": "Is this a hostile test?", "original_answer"
 def raw(method=b"GET", path=b"/", version=b"HTTP/1.1", headers=None, body=b"", add_length=True):
     """One request as bytes; headers is a list of (name, value) bytes pairs."""
     hs = [(b"Host", b"127.0.0.1")] + list(headers or [])
-    if add_length and body is not None and method not in (b"GET", b"HEAD") or (body and add_length):
+    if add_length and (body or method not in (b"GET", b"HEAD")):
         hs.append((b"Content-Length", str(len(body)).encode()))
     head = method + b" " + path + b" " + version + b"\r\n"
     head += b"".join(n + b": " + v + b"\r\n" for n, v in hs)
