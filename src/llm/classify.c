@@ -93,13 +93,8 @@ int classify_exchange(llm_backend_kind kind, const classify_input *in, classify_
         free(raw);
         if (!ans)
             return -1;
-        if (!*ans) {
-            /* The seed is fixed per attempt, so asking again yields the same empty text. */
-            free(ans);
-            out->outcome = CLASSIFY_FATAL;
-            snprintf(out->message, sizeof out->message, "LLM answered 200 with an empty answer");
-            return 0;
-        }
+        /* An empty answer is an answer: the ScoreJob scores it (0, as bert-score) and regenerates it
+         * like any poor answer (docs/llm.md). */
         out->outcome = CLASSIFY_SUCCESS;
         out->answer = ans;
         return 0;

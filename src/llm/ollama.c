@@ -18,8 +18,9 @@ char *ollama_request_body(const llm_params *p, const char *prompt, uint32_t seed
             json_array_append_new(stop, json_string(*s));
         json_object_set_new(opts, "stop", stop);
     }
-    json_t *root = json_pack("{s:s, s:s, s:b, s:o}", "model", p->model, "prompt", prompt,
-                             "stream", 0, "options", opts);
+    /* raw: the prompt is sent as it is, without the model's chat template (docs/llm.md). */
+    json_t *root = json_pack("{s:s, s:s, s:b, s:b, s:o}", "model", p->model, "prompt", prompt,
+                             "raw", 1, "stream", 0, "options", opts);
     if (!root)
         return NULL;
     char *out = json_dumps(root, JSON_COMPACT);

@@ -23,7 +23,9 @@ void stub_request_free(stub_request *r)
         return;
     free(r->model);
     free(r->prompt);
+    json_decref(r->body);
     r->model = r->prompt = NULL;
+    r->body = NULL;
 }
 
 /* Growable string for joining prompt parts. */
@@ -213,6 +215,7 @@ int stub_api_parse(stub_api_kind kind, const char *body, size_t len, stub_reques
     }
     out->prompt = b.s;
     b.s = NULL;
+    out->body = json_incref(root);
     rc = 0;
 done:
     free(b.s);

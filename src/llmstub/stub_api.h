@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <jansson.h>
 
 typedef enum stub_api_kind {
     STUB_API_OLLAMA_GENERATE = 0,  /* POST /api/generate */
@@ -20,6 +21,7 @@ typedef struct stub_request {
     int64_t seed;      /* Ollama options.seed, OpenAI seed */
     int stream;        /* Ollama: default true unless "stream":false; OpenAI: default false */
     int max_tokens;    /* Ollama options.num_predict, OpenAI max_tokens; -1 when absent */
+    json_t *body;      /* the whole request body as parsed (a reference; for the request log) */
 } stub_request;
 
 /* The API a POST path belongs to; -1 for other paths. */

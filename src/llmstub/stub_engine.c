@@ -122,6 +122,8 @@ int stub_engine_decide(stub_engine *e, const char *path, const stub_request *req
     int recorded = out->hang || out->forward ? 0 : out->status;
     out->req_id = stub_reqlog_add(e->reqlog, path, req->model, req->prompt, req->has_seed,
                                   req->seed, recorded, out->hang, at);
+    if (out->req_id)
+        stub_reqlog_set_body(e->reqlog, out->req_id, req->body);
     pthread_mutex_unlock(&e->lock);
     return 0;
 }

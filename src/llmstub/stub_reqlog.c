@@ -18,6 +18,7 @@ static void entry_free(stub_reqlog_entry *e)
     free(e->path);
     free(e->model);
     free(e->prompt);
+    json_decref(e->body);
     memset(e, 0, sizeof(*e));
 }
 
@@ -108,17 +109,33 @@ uint64_t stub_reqlog_add(stub_reqlog *l, const char *path, const char *model, co
     return e.id;
 }
 
-int stub_reqlog_set_status(stub_reqlog *l, uint64_t id, int status)
+static stub_reqlog_entry *stub_reqlog_find(stub_reqlog *l, uint64_t id)
 {
     if (l->count == 0)
-        return -1;
+        return NULL;
     uint64_t first = l->ring[l->head].id;
     if (id < first || id >= first + l->count)
-        return -1;
+        return NULL;
     stub_reqlog_entry *e = &l->ring[(l->head + (size_t)(id - first)) % l->cap];
-    if (e->id != id)
+    return e->id == id ? e : NULL;
+}
+
+int stub_reqlog_set_status(stub_reqlog *l, uint64_t id, int status)
+{
+    stub_reqlog_entry *e = stub_reqlog_find(l, id);
+    if (!e)
         return -1;
     e->status = status;
+    return 0;
+}
+
+int stub_reqlog_set_body(stub_reqlog *l, uint64_t id, json_t *body)
+{
+    stub_reqlog_entry *e = stub_reqlog_find(l, id);
+    if (!e)
+        return -1;
+    json_decref(e->body);
+    e->body = json_incref(body);
     return 0;
 }
 
@@ -139,6 +156,8 @@ json_t *stub_reqlog_to_json(const stub_reqlog *l, const char *match)
         json_object_set_new(o, "seed", e->has_seed ? json_integer(e->seed) : json_null());
         if (e->hang)
             json_object_set_new(o, "hang", json_true());
+        if (e->body)
+            json_object_set(o, "body", e->body);
         json_array_append_new(arr, o);
     }
     return json_pack("{s:o,s:I}", "requests", arr, "dropped", (json_int_t)l->dropped);

@@ -17,6 +17,7 @@ typedef struct stub_reqlog_entry {
     int64_t seed;
     int status;        /* status sent; 0 while pending; for a hang: 0 with hang = 1 */
     int hang;
+    json_t *body;      /* the request body as parsed (a reference), NULL when not recorded */
     char at[32];       /* ISO-8601 UTC with ms, arrival time */
 } stub_reqlog_entry;
 
@@ -30,6 +31,8 @@ uint64_t stub_reqlog_add(stub_reqlog *l, const char *path, const char *model, co
                          int has_seed, int64_t seed, int status, int hang, const char *at);
 /* Set the status of an entry still in the buffer; returns 0, or -1 when it was dropped. */
 int stub_reqlog_set_status(stub_reqlog *l, uint64_t id, int status);
+/* Keep a reference to the request's parsed body (listed as "body"); 0, or -1 when dropped. */
+int stub_reqlog_set_body(stub_reqlog *l, uint64_t id, json_t *body);
 void stub_reqlog_clear(stub_reqlog *l);
 size_t stub_reqlog_count(const stub_reqlog *l);
 /* Total requests ever recorded (including dropped ones). */

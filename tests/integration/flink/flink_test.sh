@@ -16,10 +16,11 @@ P3="Tomorrow the weather will probably be cloudy with some light rain."
 scores() {
   S_GOOD="$(ft_score "$1" "$GOOD" "$REF")"; S_BETTER="$(ft_score "$1" "$BETTER" "$REF")"
   S_P1="$(ft_score "$1" "$P1" "$REF")"; S_P2="$(ft_score "$1" "$P2" "$REF")"; S_P3="$(ft_score "$1" "$P3" "$REF")"
+  S_EMPTY="$(ft_score "$1" "" "$REF")"
   ft_log "scorer: good=$S_GOOD better=$S_BETTER poor=$S_P1,$S_P2,$S_P3"
-  THRESHOLD="$(awk -v g="$S_GOOD" -v b="$S_BETTER" -v p1="$S_P1" -v p2="$S_P2" -v p3="$S_P3" 'BEGIN {
+  THRESHOLD="$(awk -v g="$S_GOOD" -v b="$S_BETTER" -v p1="$S_P1" -v p2="$S_P2" -v p3="$S_P3" -v e="$S_EMPTY" 'BEGIN {
     lo = p1; if (p2 > lo) lo = p2; if (p3 > lo) lo = p3; hi = g; if (b < hi) hi = b;
-    if (hi - lo < 0.02) exit 1; printf "%.6f", (lo + hi) / 2 }')" \
+    if (hi - lo < 0.02 || e >= lo) exit 1; printf "%.6f", (lo + hi) / 2 }')" \
     || ft_die "the scorer does not separate the good answers from the poor ones (test premise)"
   # the best of the three poor answers (ties keep the earlier, as the job does)
   BEST_TEXT="$P1"; BEST="$S_P1"
@@ -268,16 +269,25 @@ case_pipeline() {
   local tp="$FT_RUN poor: name the capital of France."
   local tf="$FT_RUN fatal: where does the French government sit?"
   local to="$FT_RUN overload: which French city is the capital?"
+  local te="$FT_RUN empty: the capital of France, in one word?"
   script "$FT_RUN good:" "$(jq -cn --arg a "$GOOD" '[{status: 200, answer: $a}]')"
   script "$FT_RUN better:" "$(jq -cn --arg a "$P1" --arg b "$BETTER" '[{status: 200, answer: $a}, {status: 200, answer: $b}]')"
   script "$FT_RUN poor:" "$(jq -cn --arg a "$P1" --arg b "$P2" --arg c "$P3" \
     '[{status: 200, answer: $a}, {status: 200, answer: $b}, {status: 200, answer: $c}]')"
   script "$FT_RUN fatal:" '[{"status": 404}]'
   script "$FT_RUN overload:" "$(jq -cn --arg a "$GOOD" '[{status: 503}, {status: 200, answer: $a}]')"
-  local qg qb qp qf qo
-  qg="$(ask "$tg")"; qb="$(ask "$tb")"; qp="$(ask "$tp")"; qf="$(ask "$tf")"; qo="$(ask "$to")"
+  script "$FT_RUN empty:" "$(jq -cn --arg a "$GOOD" '[{status: 200, answer: ""}, {status: 200, answer: $a}]')"
+  local qg qb qp qf qo qe
+  qg="$(ask "$tg")"; qb="$(ask "$tb")"; qp="$(ask "$tp")"; qf="$(ask "$tf")"; qo="$(ask "$to")"; qe="$(ask "$te")"
   wait_status "$qg" completed; wait_status "$qb" completed; wait_status "$qp" completed; wait_status "$qf" failed
-  wait_status "$qo" completed
+  wait_status "$qo" completed; wait_status "$qe" completed
+  # a 200 with an empty answer is an answer: scored (as bert-score scores an empty candidate), then regenerated
+  ft_eq "empty: attempts" "$(pg "SELECT processing_attempts FROM responses WHERE question_id = '$qe'")" 2
+  ft_near "empty: first_score is the empty answer's" "$(pg "SELECT first_score FROM responses WHERE question_id = '$qe'")" "$S_EMPTY"
+  ft_eq "empty: the regenerated answer kept" "$(pg "SELECT llm_response FROM responses WHERE question_id = '$qe'")" "$GOOD"
+  ft_eq "empty: the empty attempt recorded" \
+    "$(pg "SELECT llm_response = '' AND outcome = 'low_quality' FROM attempts WHERE question_id = '$qe' AND attempt_no = 1")" t
+  ft_eq "empty: no LLM error" "$(pg "SELECT count(*) FROM llm_errors WHERE question_id = '$qe'")" 0
   ft_eq "overload: llm_errors row" \
     "$(pg "SELECT count(*) > 0 FROM llm_errors WHERE question_id = '$qo' AND error_type = 'overload'")" t
   ft_eq "overload: one attempt scored" "$(pg "SELECT processing_attempts FROM responses WHERE question_id = '$qo'")" 1

@@ -41,6 +41,15 @@ leaks=$(jq --arg r "SECRET-REFERENCE-$RUN" '[.requests[] | select(.prompt | cont
 # ... and the prompt is the few-shot completion prompt ending in the question
 t_check "prompt shape" jq -e --arg r "$RUN" '[.requests[] | select(.prompt | contains("of run " + $r + "?"))][0].prompt
   | test("Question: What is success number [0-9]+ of run [0-9]+\\?\nAnswer:$")' "$T_DIR/requests.json" >/dev/null
+# the Ollama request is what docs/llm.md says: a raw completion (no chat template), not streamed, the
+# worker's own prompt (--print-prompt) and sampling options
+q1="What is success number 1 of run $RUN?"
+t_check "ollama request body" jq -e --arg q "$q1" --arg p "$("$LLM_WORKER_BIN" --print-prompt "$q1")" '
+  [.requests[] | select(.prompt | contains($q))][0].body
+  | .prompt == $p and .raw == true and .stream == false and .model == "tinyllama"
+    and (.options.seed | type == "number") and .options.temperature == 0.7 and .options.num_predict == 128
+    and .options.stop == ["\nQuestion:"] and (keys == ["model", "options", "prompt", "raw", "stream"])' \
+  "$T_DIR/requests.json" >/dev/null
 # seeds: one per (question, retry_count); different questions/attempts get different seeds
 nseeds=$(jq --arg r "$RUN" '[.requests[] | select(.prompt | contains("of run " + $r + "?")) | .seed] | unique | length' "$T_DIR/requests.json")
 ((nseeds == N)) || t_fail "expected $N distinct seeds, got $nseeds"
