@@ -1,4 +1,4 @@
-/* kafka.h -- librdkafka producer (idempotent, acks=all, delivery reports) and at-least-once consumer. */
+/* kafka.h -- librdkafka producer (idempotent, acks=all, delivery reports); the consumer is consumer.h. */
 #ifndef QAFLOW_KAFKA_H
 #define QAFLOW_KAFKA_H
 
@@ -42,50 +42,27 @@ void kafka_producer_destroy(kafka_producer *p);
  * Returns 0, or -1 with err (the delivery callback is then NOT called). */
 int kafka_producer_send(kafka_producer *p, const char *topic, const char *key,
                         const void *payload, size_t len, void *msg_opaque, char *err, size_t errlen);
+/* A Kafka header: value[0..len) is copied. */
+typedef struct kafka_header {
+    const char *name;
+    const void *value;
+    size_t len;
+} kafka_header;
+/* kafka_producer_send with headers (nh may be 0). */
+int kafka_producer_send_headers(kafka_producer *p, const char *topic, const char *key,
+                                const void *payload, size_t len, const kafka_header *h, size_t nh,
+                                void *msg_opaque, char *err, size_t errlen);
 /* Serves delivery reports; returns how many events were served. */
 int kafka_producer_poll(kafka_producer *p, int timeout_ms);
 /* Waits until everything queued is delivered or failed. Returns 0, or -1 on timeout. */
 int kafka_producer_flush(kafka_producer *p, int timeout_ms);
 rd_kafka_t *kafka_producer_handle(kafka_producer *p);
 
-/* ---------- consumer ---------- */
-
-typedef struct kafka_consumer_opts {
-    const char *brokers;
-    const char *group;              /* group.id */
-    const char *client_id;          /* NULL: "qaflow" */
-    const char *const *topics;
-    size_t ntopics;
-    const char *const *props;       /* "key=value" librdkafka settings (-X), applied last */
-    size_t nprops;
-    /* Optional rebalance hooks, called from kafka_consumer_poll's thread. on_revoke runs
-     * before the partitions are given up (lost = 1 when they were lost, not revoked). */
-    void (*on_assign)(void *opaque, const rd_kafka_topic_partition_list_t *parts);
-    void (*on_revoke)(void *opaque, const rd_kafka_topic_partition_list_t *parts, int lost);
-    void *opaque;
-} kafka_consumer_opts;
-
-typedef struct kafka_consumer kafka_consumer;
-
-/* Defaults: enable.auto.offset.store=false (offsets stored only by kafka_consumer_store),
- * enable.auto.commit=true (stored offsets committed every auto.commit.interval.ms and on
- * close), auto.offset.reset=earliest. Subscribes to the topics. The rebalance callback
- * handles eager and cooperative protocols and lost assignments; on revoke it resumes
- * revoked partitions and commits stored offsets before giving them up. */
-kafka_consumer *kafka_consumer_create(const kafka_consumer_opts *o, char *err, size_t errlen);
-/* Commits stored offsets, closes (leaves the group), destroys. NULL-safe. */
-void kafka_consumer_destroy(kafka_consumer *c);
-
-/* Returns the next message (caller frees with rd_kafka_message_destroy) or NULL on timeout.
- * Broker/partition errors are logged and NULL returned (partition EOF is silent). */
-rd_kafka_message_t *kafka_consumer_poll(kafka_consumer *c, int timeout_ms);
-/* Marks m as done: its offset+1 will be committed. Call only after the work is durable. */
-int kafka_consumer_store(kafka_consumer *c, const rd_kafka_message_t *m, char *err, size_t errlen);
-/* Rewinds the partition of m to m's offset (to consume it again, e.g. after a failed DB write). */
-int kafka_consumer_seek_back(kafka_consumer *c, const rd_kafka_message_t *m, char *err, size_t errlen);
-rd_kafka_t *kafka_consumer_handle(kafka_consumer *c);
-
 /* Applies "key=value" strings to a conf; err names the offending property. */
 int kafka_conf_apply(rd_kafka_conf_t *conf, const char *const *props, size_t n, char *err, size_t errlen);
+/* One setting; err names it. */
+int kafka_conf_set(rd_kafka_conf_t *conf, const char *k, const char *v, char *err, size_t errlen);
+/* librdkafka's log lines and errors through qaflow's log (every client sets them). */
+void kafka_conf_set_callbacks(rd_kafka_conf_t *conf);
 
 #endif

@@ -1,53 +1,47 @@
 /* worker.c -- the LLM worker loop: questions-pending -> LLM -> result topics, at-least-once. */
 #include "worker.h"
 
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "classify.h"
-#include "kafka.h"
+#include "consumer.h"
 #include "llmclient.h"
 #include "log.h"
 #include "msg.h"
-#include "offsets.h"
 #include "prompt.h"
-#include "qid.h"
 #include "timeutil.h"
 #include "utf8.h"
 
 /* One consumed message, from poll until the delivery report of its result. */
 typedef struct worker_job {
-    int32_t partition;
-    int64_t offset;
-    msg_pending q;         /* decoded question (zeroed when malformed) */
+    consumer_ticket t;
+    char *raw;             /* the message as read (dead-lettered with it if its result cannot be encoded) */
+    size_t rawlen;
+    msg_pending q;         /* decoded question */
     char *key;             /* Kafka key of the result */
     const char *topic;     /* where the result goes */
     char *payload;         /* encoded result, kept until delivered (re-sent on failure) */
     int64_t consumed_us;   /* monotonic, when poll returned it */
     int64_t llm_start_ms;  /* wall clock */
     int64_t llm_start_us;
-    uint64_t generation;   /* assignment generation of its partition when consumed */
 } worker_job;
 
 struct worker {
     worker_opts o;
-    kafka_consumer *consumer;
-    kafka_producer *producer;
+    consumer *consumer;    /* questions-pending, and the producer of the results */
     rd_kafka_queue_t *consumer_queue;
     rd_kafka_queue_t *producer_queue;
     llmclient *http;
     prompt *prompt;
-    offsets *offsets;
     int jobs;              /* consumed and not yet delivered */
-    atomic_int assigned;
     int fatal;
-    /* metrics */
-    prom_counter *m_consumed, *m_success, *m_overload, *m_quota, *m_failed, *m_malformed;
-    prom_counter *m_produce_errors, *m_commits;
-    prom_gauge *m_inflight, *m_jobs, *m_assigned;
+    /* metrics (consumed, malformed, offsets, partitions: the consumer module's, prefix qaflow_llm) */
+    prom_counter *m_success, *m_overload, *m_quota, *m_failed;
+    prom_counter *m_produce_errors;
+    prom_gauge *m_inflight, *m_jobs;
     prom_histogram *m_llm_seconds, *m_overhead_seconds;
 };
 
@@ -56,6 +50,7 @@ static void worker_job_free(worker_job *j)
     if (!j)
         return;
     msg_pending_free(&j->q);
+    free(j->raw);
     free(j->key);
     free(j->payload);
     free(j);
@@ -66,62 +61,22 @@ static void worker_job_free_any(void *p)
     worker_job_free(p);
 }
 
-/* ---------- rebalance ---------- */
-
-static void worker_on_assign(void *opaque, const rd_kafka_topic_partition_list_t *parts)
-{
-    worker *w = opaque;
-    atomic_fetch_add(&w->assigned, parts->cnt);
-    prom_gauge_set(w->m_assigned, atomic_load(&w->assigned));
-}
-
-static void worker_on_revoke(void *opaque, const rd_kafka_topic_partition_list_t *parts, int lost)
-{
-    worker *w = opaque;
-    /* In-flight work of a revoked partition still produces its result, but its offset is no
-     * longer ours to commit: the new owner re-reads from the committed position (a duplicate
-     * at worst, never a loss). */
-    for (int i = 0; i < parts->cnt; i++)
-        offsets_drop_partition(w->offsets, parts->elems[i].partition);
-    atomic_fetch_sub(&w->assigned, parts->cnt);
-    if (atomic_load(&w->assigned) < 0)
-        atomic_store(&w->assigned, 0);
-    prom_gauge_set(w->m_assigned, atomic_load(&w->assigned));
-}
-
 int worker_assigned(const worker *w)
 {
-    return atomic_load(&((worker *)w)->assigned);
+    return consumer_assigned(w->consumer);
 }
 
 /* ---------- completion of a job ---------- */
 
-static void worker_store(worker *w, int32_t partition, int64_t commit)
-{
-    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(l, w->o.topic_pending, partition)->offset = commit;
-    rd_kafka_resp_err_t e = rd_kafka_offsets_store(kafka_consumer_handle(w->consumer), l);
-    if (!e)
-        e = l->elems[0].err;
-    rd_kafka_topic_partition_list_destroy(l);
-    if (e)
-        log_warn("offset store failed partition=%d offset=%lld: %s", partition,
-                 (long long)commit, rd_kafka_err2str(e));
-    else
-        prom_counter_inc(w->m_commits);
-}
-
 static void worker_send(worker *w, worker_job *j)
 {
     char err[256];
-    if (kafka_producer_send(w->producer, j->topic, j->key, j->payload, strlen(j->payload), j,
-                            err, sizeof err) != 0) {
+    if (consumer_send(w->consumer, j->topic, j->key, j->payload, j, err, sizeof err) != 0) {
         /* The local queue stayed full for 1 s (the helper polled meanwhile): try once more,
          * then give up; the offset is not committed, so a restart reads it again. */
         log_error("produce failed topic=%s question_id=%s: %s", j->topic, j->key, err);
         prom_counter_inc(w->m_produce_errors);
-        if (kafka_producer_send(w->producer, j->topic, j->key, j->payload, strlen(j->payload), j,
-                                err, sizeof err) != 0) {
+        if (consumer_send(w->consumer, j->topic, j->key, j->payload, j, err, sizeof err) != 0) {
             log_error("produce failed twice, stopping: %s", err);
             w->fatal = 1;
             w->jobs--;
@@ -142,9 +97,7 @@ static void worker_delivered(void *cb_opaque, void *msg_opaque, int ok, const ch
         worker_send(w, j);
         return;
     }
-    int64_t commit = offsets_done(w->offsets, j->partition, j->offset);
-    if (commit > 0)
-        worker_store(w, j->partition, commit);
+    consumer_done(w->consumer, &j->t);
     w->jobs--;
     prom_gauge_set(w->m_jobs, w->jobs);
     worker_job_free(j);
@@ -246,16 +199,15 @@ static void worker_llm_done(void *opaque, void *req_opaque, const llmclient_resu
     }
     free(c.answer);
     if (!j->payload) {
-        /* cannot happen with a decoded question; keep the partition moving visibly */
+        /* cannot happen with a decoded question; dead-lettered with the message as read */
         log_error("encode failed question_id=%s: %s", j->key, err);
-        j->payload = worker_failed_payload(j, "result could not be encoded", 0, err, sizeof err);
-        j->topic = w->o.topic_failed;
-        if (!j->payload) {
-            w->fatal = 1;
-            w->jobs--;
-            worker_job_free(j);
-            return;
-        }
+        if (consumer_dead_letter(w->consumer, &j->t, "result could not be encoded", j->raw, j->rawlen, j->key,
+                                 strlen(j->key)) != 0)
+            w->fatal = 1; /* the producer's queue stayed full */
+        w->jobs--;
+        prom_gauge_set(w->m_jobs, w->jobs);
+        worker_job_free(j);
+        return;
     }
     worker_send(w, j);
     int64_t total_us = timeutil_mono_us() - j->consumed_us;
@@ -265,7 +217,7 @@ static void worker_llm_done(void *opaque, void *req_opaque, const llmclient_resu
 
 /* ---------- intake ---------- */
 
-static void worker_take(worker *w, rd_kafka_message_t *m)
+static void worker_take(worker *w, rd_kafka_message_t *m, const consumer_ticket *t)
 {
     char err[256];
     worker_job *j = calloc(1, sizeof *j);
@@ -275,41 +227,20 @@ static void worker_take(worker *w, rd_kafka_message_t *m)
         return;
     }
     j->consumed_us = timeutil_mono_us();
-    j->partition = m->partition;
-    j->offset = m->offset;
-    prom_counter_inc(w->m_consumed);
-    if (offsets_track(w->offsets, m->partition, m->offset) != 0)
-        log_warn("offset not tracked partition=%d offset=%lld (re-delivered after a seek?)",
-                 m->partition, (long long)m->offset);
-    w->jobs++;
-    prom_gauge_set(w->m_jobs, w->jobs);
-
+    j->t = *t;
     if (msg_pending_decode(m->payload, m->len, &j->q, err, sizeof err) != 0) {
-        j->q.run = msg_peek_run(m->payload, m->len);
-        /* dead-letter: keyed by the message's key when it is a valid id, else "unknown" */
-        if (m->key && m->key_len > 0)
-            j->key = strndup(m->key, m->key_len);
-        if (!j->key || !qid_valid(j->key)) {
-            free(j->key);
-            j->key = strdup("unknown");
-        }
-        char reason[400];
-        snprintf(reason, sizeof reason, "malformed message on %s: %s", w->o.topic_pending, err);
-        log_warn("malformed message partition=%d offset=%lld key=%s: %s", m->partition,
-                 (long long)m->offset, j->key, err);
-        prom_counter_inc(w->m_malformed);
-        j->payload = worker_failed_payload(j, reason, 0, err, sizeof err);
-        j->topic = w->o.topic_failed;
-        if (!j->payload) {
-            log_error("cannot encode dead letter: %s", err);
-            w->fatal = 1;
-            w->jobs--;
-            worker_job_free(j);
-            return;
-        }
-        worker_send(w, j);
+        worker_job_free(j);
+        if (consumer_reject(w->consumer, m, t, err) != 0)
+            w->fatal = 1; /* the producer's queue stayed full */
         return;
     }
+    j->raw = malloc(m->len ? m->len : 1);
+    if (j->raw) {
+        memcpy(j->raw, m->payload, m->len);
+        j->rawlen = m->len;
+    }
+    w->jobs++;
+    prom_gauge_set(w->m_jobs, w->jobs);
     j->key = strdup(j->q.question_id);
     char *text = prompt_render(w->prompt, j->q.question_text);
     llm_params p = {w->o.backend, w->o.model, w->o.temperature, w->o.max_tokens, w->o.stop};
@@ -317,7 +248,7 @@ static void worker_take(worker *w, rd_kafka_message_t *m)
     free(text);
     j->llm_start_ms = timeutil_now_ms();
     j->llm_start_us = timeutil_mono_us();
-    if (!body || !j->key || llmclient_submit(w->http, body, j, err, sizeof err) != 0) {
+    if (!body || !j->key || !j->raw || llmclient_submit(w->http, body, j, err, sizeof err) != 0) {
         log_error("cannot start LLM request question_id=%s: %s", j->q.question_id,
                   body ? err : "out of memory");
         free(body);
@@ -349,17 +280,13 @@ worker *worker_create(const worker_opts *o, char *err, size_t errlen)
         return NULL;
     }
     w->o = *o;
-    WORKER_COUNTER(m_consumed, "qaflow_llm_consumed_total", "Questions consumed from questions-pending");
     w->m_success = prom_counter_create(o->prom, "qaflow_llm_results_total", "LLM results by outcome", "outcome=\"success\"");
     w->m_overload = prom_counter_create(o->prom, "qaflow_llm_results_total", "LLM results by outcome", "outcome=\"overload\"");
     w->m_quota = prom_counter_create(o->prom, "qaflow_llm_results_total", "LLM results by outcome", "outcome=\"quota\"");
     w->m_failed = prom_counter_create(o->prom, "qaflow_llm_results_total", "LLM results by outcome", "outcome=\"fatal\"");
-    WORKER_COUNTER(m_malformed, "qaflow_llm_malformed_total", "Malformed messages dead-lettered");
     WORKER_COUNTER(m_produce_errors, "qaflow_llm_produce_errors_total", "Failed produce attempts (re-sent)");
-    WORKER_COUNTER(m_commits, "qaflow_llm_offset_stores_total", "Offset positions stored for commit");
     w->m_inflight = prom_gauge_create(o->prom, "qaflow_llm_requests_in_flight", "LLM requests in flight", NULL);
     w->m_jobs = prom_gauge_create(o->prom, "qaflow_llm_jobs_pending", "Consumed messages not yet fully handled", NULL);
-    w->m_assigned = prom_gauge_create(o->prom, "qaflow_llm_assigned_partitions", "Partitions assigned to this worker", NULL);
     w->m_llm_seconds = prom_histogram_create(o->prom, "qaflow_llm_request_seconds", "LLM request duration",
                                              NULL, prom_latency_buckets, prom_latency_nbuckets);
     static const double ob[] = {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25};
@@ -372,26 +299,25 @@ worker *worker_create(const worker_opts *o, char *err, size_t errlen)
         snprintf(err, errlen, "%s", perr);
         goto fail;
     }
-    w->offsets = offsets_create();
     llmclient_opts ho = {o->llm_url, o->api_key, o->timeout_ms, o->connect_timeout_ms, 0};
     w->http = llmclient_create(&ho, err, errlen);
-    if (!w->offsets || !w->http)
+    if (!w->http)
         goto fail;
-    kafka_producer_opts po = {o->brokers, o->client_id, o->kafka_props, o->nkafka_props,
-                              worker_delivered, w};
-    w->producer = kafka_producer_create(&po, err, errlen);
-    if (!w->producer)
-        goto fail;
-    const char *topics[] = {o->topic_pending};
-    kafka_consumer_opts co = {o->brokers, o->group, o->client_id, topics, 1, o->kafka_props,
-                              o->nkafka_props, worker_on_assign, worker_on_revoke, w};
-    w->consumer = kafka_consumer_create(&co, err, errlen);
+    /* In-flight work of a revoked partition still produces its result, but its offset is no
+     * longer ours to commit: the new owner re-reads from the committed position (a duplicate
+     * at worst, never a loss). */
+    consumer_opts co = {.brokers = o->brokers, .group = o->group, .client_id = o->client_id,
+                        .topics = &w->o.topic_pending, .ntopics = 1, .props = o->kafka_props,
+                        .nprops = o->nkafka_props, .topic_failed = o->topic_failed, .stage = "llm",
+                        .prom = o->prom, .metric_prefix = "qaflow_llm", .on_delivery = worker_delivered,
+                        .opaque = w};
+    w->consumer = consumer_create(&co, err, errlen);
     if (!w->consumer)
         goto fail;
-    w->consumer_queue = rd_kafka_queue_get_consumer(kafka_consumer_handle(w->consumer));
+    w->consumer_queue = rd_kafka_queue_get_consumer(consumer_handle(w->consumer));
     if (w->consumer_queue)
         rd_kafka_queue_cb_event_enable(w->consumer_queue, worker_queue_event, w->http);
-    w->producer_queue = rd_kafka_queue_get_main(kafka_producer_handle(w->producer));
+    w->producer_queue = rd_kafka_queue_get_main(consumer_producer_handle(w->consumer));
     if (w->producer_queue)
         rd_kafka_queue_cb_event_enable(w->producer_queue, worker_queue_event, w->http);
     return w;
@@ -415,14 +341,15 @@ int worker_run(worker *w, volatile sig_atomic_t *stop)
         /* take work while there is room */
         int took = 0;
         while (!stopping && llmclient_inflight(w->http) < cap) {
-            rd_kafka_message_t *m = kafka_consumer_poll(w->consumer, 0);
+            consumer_ticket t;
+            rd_kafka_message_t *m = consumer_poll(w->consumer, 0, &t);
             if (!m)
                 break;
-            worker_take(w, m);
+            worker_take(w, m, &t);
             rd_kafka_message_destroy(m);
             took++;
         }
-        kafka_producer_poll(w->producer, 0);
+        consumer_serve(w->consumer);
         /* Wait for the LLM, a new message (queue event wakes us), or a delivery report. */
         int wait = 100;
         if (w->jobs > llmclient_inflight(w->http))
@@ -434,7 +361,7 @@ int worker_run(worker *w, volatile sig_atomic_t *stop)
             w->fatal = 1;
         }
         prom_gauge_set(w->m_inflight, llmclient_inflight(w->http));
-        kafka_producer_poll(w->producer, 0);
+        consumer_serve(w->consumer);
     }
     if (w->jobs > 0)
         log_warn("stopped with %d job(s) unfinished; their offsets are not committed", w->jobs);
@@ -454,14 +381,10 @@ void worker_destroy(worker *w)
         rd_kafka_queue_destroy(w->producer_queue);
     }
     /* deliver what is queued (their offsets get stored), then commit and leave */
-    if (w->producer)
-        kafka_producer_flush(w->producer, 10000);
-    kafka_consumer_destroy(w->consumer);
-    kafka_producer_destroy(w->producer);
+    consumer_destroy(w->consumer);
     /* aborts unfinished requests (only after a shutdown timeout): their offsets stay
      * uncommitted, so the questions are read again after a restart */
     llmclient_destroy(w->http, worker_job_free_any);
-    offsets_destroy(w->offsets);
     prompt_destroy(w->prompt);
     free(w);
 }

@@ -7,12 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "consumer.h"
 #include "delayqueue.h"
 #include "errlog.h"
-#include "kafka.h"
 #include "log.h"
 #include "msg.h"
-#include "offsets.h"
 #include "timeutil.h"
 #include "utf8.h"
 
@@ -25,9 +24,10 @@ typedef struct retry_item {
     int refs;
     retry_consumer *owner; /* whose held_bytes counts it while it waits */
     size_t bytes;          /* the message's size, counted against --max-held-mb while it waits */
-    int32_t partition;
-    int64_t offset;
-    msg_error e;           /* zeroed when malformed */
+    consumer_ticket t;
+    char *raw;             /* the message as read (dead-lettered with it if what it becomes cannot be encoded) */
+    size_t rawlen;
+    msg_error e;
     char *key;
     int64_t due_ms;        /* wall clock */
     int64_t delay_ms;      /* -1 when dead-lettered */
@@ -39,22 +39,17 @@ typedef struct retry_item {
 
 struct retry_consumer {
     retry_opts o;
-    kafka_consumer *consumer;
-    kafka_producer *producer;
+    consumer *consumer;    /* the error topic, and the producer of forwards and dead letters */
     delayqueue *queue;
-    offsets *offsets;
     errlog *errlog;
     retry_item *pg_todo;   /* rows that failed to be written, retried every second */
     int64_t pg_next_try_ms;
-    atomic_int held, assigned;
+    atomic_int held;
     size_t held_bytes;     /* of the messages waiting in queue */
-    int paused;            /* the assignment is paused: at the cap of messages or bytes held */
-    atomic_int assign_gen; /* bumped on every assignment: new partitions must be paused too */
-    int paused_gen;
     int fatal;
-    prom_counter *m_consumed, *m_forwarded, *m_dead, *m_malformed, *m_pg_errors, *m_produce_errors;
-    prom_gauge *m_held, *m_assigned, *m_held_bytes, *m_paused;
-    prom_counter *m_pauses;
+    /* consumed, malformed, paused, pauses, partitions: the consumer module's (prefix qaflow_retry) */
+    prom_counter *m_forwarded, *m_dead, *m_pg_errors, *m_produce_errors;
+    prom_gauge *m_held, *m_held_bytes;
     prom_histogram *m_lateness;
 };
 
@@ -63,6 +58,7 @@ static void retry_item_unref(retry_item *it)
     if (!it || --it->refs > 0)
         return;
     msg_error_free(&it->e);
+    free(it->raw);
     free(it->key);
     free(it->payload);
     free(it);
@@ -83,68 +79,23 @@ static void retry_update_held(retry_consumer *r)
     prom_gauge_set(r->m_held_bytes, (double)r->held_bytes);
 }
 
-/* Pauses (1) or resumes (0) every partition of the current assignment. Pausing drops what librdkafka
- * prefetched: each partition is sought back to the next message this consumer has not taken, so
- * nothing is skipped when it resumes. */
-static void retry_pause_all(retry_consumer *r, int pause)
-{
-    rd_kafka_t *rk = kafka_consumer_handle(r->consumer);
-    rd_kafka_topic_partition_list_t *parts = NULL;
-    if (rd_kafka_assignment(rk, &parts) != RD_KAFKA_RESP_ERR_NO_ERROR || !parts)
-        return;
-    if (parts->cnt > 0 && pause) {
-        rd_kafka_pause_partitions(rk, parts);
-        rd_kafka_position(rk, parts);
-        rd_kafka_topic_partition_list_t *seek = rd_kafka_topic_partition_list_new(parts->cnt);
-        for (int i = 0; i < parts->cnt; i++)
-            if (parts->elems[i].offset >= 0)
-                rd_kafka_topic_partition_list_add(seek, parts->elems[i].topic, parts->elems[i].partition)->offset =
-                    parts->elems[i].offset;
-        rd_kafka_error_t *e = seek->cnt ? rd_kafka_seek_partitions(rk, seek, 2000) : NULL;
-        if (e) {
-            log_warn("pause: seek back failed: %s", rd_kafka_error_string(e));
-            rd_kafka_error_destroy(e);
-        }
-        rd_kafka_topic_partition_list_destroy(seek);
-    } else if (parts->cnt > 0) {
-        rd_kafka_resume_partitions(rk, parts);
-    }
-    rd_kafka_topic_partition_list_destroy(parts);
-}
-
 /* Holds the waiting messages under --max-held and --max-held-mb: at the cap the partitions are paused
  * (new ones of a rebalance too), below 90 % of both they resume. */
 static void retry_flow_control(retry_consumer *r)
 {
     size_t held = delayqueue_size(r->queue), max = (size_t)r->o.max_held, maxb = r->o.max_held_bytes;
-    int over = held >= max || r->held_bytes >= maxb;
-    int gen = atomic_load(&r->assign_gen);
-    if (over && (!r->paused || r->paused_gen != gen)) {
-        if (!r->paused) {
-            prom_counter_inc(r->m_pauses);
-            log_warn("holding %zu messages (%zu bytes): pausing intake (caps %zu messages, %zu bytes)", held,
-                     r->held_bytes, max, maxb);
-        }
-        retry_pause_all(r, 1);
-        r->paused = 1;
-        r->paused_gen = gen;
-    } else if (r->paused && held < max - max / 10 && r->held_bytes < maxb - maxb / 10) {
-        retry_pause_all(r, 0);
-        r->paused = 0;
+    int paused = consumer_paused(r->consumer);
+    if (!paused && (held >= max || r->held_bytes >= maxb)) {
+        log_warn("holding %zu messages (%zu bytes): pausing intake (caps %zu messages, %zu bytes)", held,
+                 r->held_bytes, max, maxb);
+        consumer_pause(r->consumer, 1);
+    } else if (paused && held < max - max / 10 && r->held_bytes < maxb - maxb / 10) {
+        consumer_pause(r->consumer, 0);
         log_info("holding %zu messages (%zu bytes): intake resumed", held, r->held_bytes);
     }
-    prom_gauge_set(r->m_paused, r->paused);
 }
 
 /* ---------- rebalance ---------- */
-
-static void retry_on_assign(void *opaque, const rd_kafka_topic_partition_list_t *parts)
-{
-    retry_consumer *r = opaque;
-    atomic_fetch_add(&r->assign_gen, 1);
-    atomic_fetch_add(&r->assigned, parts->cnt);
-    prom_gauge_set(r->m_assigned, atomic_load(&r->assigned));
-}
 
 static void retry_on_revoke(void *opaque, const rd_kafka_topic_partition_list_t *parts, int lost)
 {
@@ -153,16 +104,11 @@ static void retry_on_revoke(void *opaque, const rd_kafka_topic_partition_list_t 
      * owner re-reads them, due at the same time (the delay counts from the Kafka timestamp). */
     for (int i = 0; i < parts->cnt; i++) {
         size_t n = delayqueue_drop_partition(r->queue, parts->elems[i].partition);
-        offsets_drop_partition(r->offsets, parts->elems[i].partition);
         if (n)
             log_info("rebalance: dropped %zu waiting message(s) of partition %d", n,
                      parts->elems[i].partition);
     }
     retry_update_held(r);
-    atomic_fetch_sub(&r->assigned, parts->cnt);
-    if (atomic_load(&r->assigned) < 0)
-        atomic_store(&r->assigned, 0);
-    prom_gauge_set(r->m_assigned, atomic_load(&r->assigned));
 }
 
 int retry_held(const retry_consumer *r)
@@ -172,35 +118,22 @@ int retry_held(const retry_consumer *r)
 
 int retry_assigned(const retry_consumer *r)
 {
-    return atomic_load(&((retry_consumer *)r)->assigned);
+    return consumer_assigned(r->consumer);
 }
 
 /* ---------- completion ---------- */
 
 static void retry_maybe_release(retry_consumer *r, retry_item *it)
 {
-    if (!it->pg_done || !it->out_done)
-        return;
-    int64_t commit = offsets_done(r->offsets, it->partition, it->offset);
-    if (commit <= 0)
-        return; /* not yet contiguous, or the partition was revoked meanwhile */
-    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(l, r->o.topic_in, it->partition)->offset = commit;
-    rd_kafka_resp_err_t e = rd_kafka_offsets_store(kafka_consumer_handle(r->consumer), l);
-    if (!e)
-        e = l->elems[0].err;
-    rd_kafka_topic_partition_list_destroy(l);
-    if (e)
-        log_warn("offset store partition=%d offset=%lld: %s", it->partition, (long long)commit,
-                 rd_kafka_err2str(e));
+    if (it->pg_done && it->out_done)
+        consumer_done(r->consumer, &it->t);
 }
 
 static void retry_send(retry_consumer *r, retry_item *it)
 {
     char err[256];
     it->refs++;
-    if (kafka_producer_send(r->producer, it->topic, it->key, it->payload, strlen(it->payload),
-                            it, err, sizeof err) != 0) {
+    if (consumer_send(r->consumer, it->topic, it->key, it->payload, it, err, sizeof err) != 0) {
         log_error("produce to %s failed question_id=%s: %s", it->topic, it->key, err);
         prom_counter_inc(r->m_produce_errors);
         it->refs--;
@@ -303,6 +236,16 @@ static int retry_build_dead(retry_consumer *r, retry_item *it, const char *reaso
     return it->payload ? 0 : -1;
 }
 
+/* What it becomes cannot be encoded (cannot happen with a decoded message): dead-lettered with the
+ * message as read, so the partition moves on. */
+static void retry_poison(retry_consumer *r, retry_item *it, const char *err)
+{
+    log_error("cannot encode the result of question_id=%s: %s", it->key, err);
+    if (consumer_dead_letter(r->consumer, &it->t, "result could not be encoded", it->raw, it->rawlen, it->key,
+                             strlen(it->key)) != 0)
+        r->fatal = 1; /* the producer's queue stayed full: let a restart re-read it */
+}
+
 static void retry_forward_due(retry_consumer *r, int64_t now)
 {
     char err[256];
@@ -316,8 +259,7 @@ static void retry_forward_due(retry_consumer *r, int64_t now)
                      it->e.error_retries, it->e.error_retries + 1, (long long)(now - it->due_ms));
             retry_send(r, it);
         } else {
-            log_error("cannot encode forward question_id=%s: %s", it->key, err);
-            r->fatal = 1;
+            retry_poison(r, it, err);
         }
         retry_item_unref(it); /* the queue's reference */
     }
@@ -326,9 +268,9 @@ static void retry_forward_due(retry_consumer *r, int64_t now)
 
 /* ---------- intake ---------- */
 
-static void retry_take(retry_consumer *r, rd_kafka_message_t *m)
+static void retry_take(retry_consumer *r, rd_kafka_message_t *m, const consumer_ticket *t)
 {
-    char err[256], reason[400];
+    char err[256];
     retry_item *it = calloc(1, sizeof *it);
     if (!it) {
         r->fatal = 1;
@@ -336,34 +278,23 @@ static void retry_take(retry_consumer *r, rd_kafka_message_t *m)
     }
     it->refs = 1; /* ours, until the end of this function */
     it->owner = r;
-    it->bytes = m->len + m->key_len + sizeof *it;
-    it->partition = m->partition;
-    it->offset = m->offset;
+    it->t = *t;
     it->delay_ms = -1;
-    prom_counter_inc(r->m_consumed);
-    if (offsets_track(r->offsets, m->partition, m->offset) != 0)
-        log_warn("offset not tracked partition=%d offset=%lld", m->partition, (long long)m->offset);
-
     if (msg_error_decode(m->payload, m->len, &it->e, err, sizeof err) != 0) {
-        it->e.run = msg_peek_run(m->payload, m->len);
-        it->key = (m->key && m->key_len) ? strndup(m->key, m->key_len) : strdup("unknown");
-        snprintf(reason, sizeof reason, "malformed message on %s: %s", r->o.topic_in, err);
-        log_warn("malformed message partition=%d offset=%lld key=%s: %s", m->partition,
-                 (long long)m->offset, it->key, err);
-        prom_counter_inc(r->m_malformed);
-        it->pg_done = 1;
-        if (retry_build_dead(r, it, reason, err, sizeof err) != 0) {
-            free(it->key);
-            it->key = strdup("unknown");
-            retry_build_dead(r, it, reason, err, sizeof err);
-        }
-        if (it->payload)
-            retry_send(r, it);
-        else
-            r->fatal = 1;
         retry_item_unref(it);
+        if (consumer_reject(r->consumer, m, t, err) != 0)
+            r->fatal = 1; /* the producer's queue stayed full */
         return;
     }
+    it->raw = malloc(m->len ? m->len : 1);
+    if (!it->raw) {
+        retry_item_unref(it);
+        r->fatal = 1;
+        return;
+    }
+    memcpy(it->raw, m->payload, m->len);
+    it->rawlen = m->len;
+    it->bytes = 2 * m->len + m->key_len + sizeof *it;
     it->key = strdup(it->e.question_id);
     long retry_after = it->e.has_retry_after_s ? it->e.retry_after_s : -1;
     retry_decision d;
@@ -390,12 +321,12 @@ static void retry_take(retry_consumer *r, rd_kafka_message_t *m)
         if (retry_build_dead(r, it, d.reason, err, sizeof err) == 0)
             retry_send(r, it);
         else
-            r->fatal = 1;
+            retry_poison(r, it, err);
     } else {
         log_info("schedule question_id=%s error_retries=%d delay_ms=%lld due_in_ms=%lld", it->key,
                  it->e.error_retries, (long long)d.delay_ms, (long long)(it->due_ms - now));
         it->refs++;
-        if (delayqueue_push(r->queue, it->due_ms, it->partition, it) != 0) {
+        if (delayqueue_push(r->queue, it->due_ms, it->t.partition, it) != 0) {
             it->refs--;
             r->fatal = 1;
         } else {
@@ -415,26 +346,20 @@ retry_consumer *retry_create(const retry_opts *o, char *err, size_t errlen)
         return NULL;
     }
     r->o = *o;
-    r->m_consumed = prom_counter_create(o->prom, "qaflow_retry_consumed_total", "Error messages consumed", NULL);
     r->m_forwarded = prom_counter_create(o->prom, "qaflow_retry_forwarded_total", "Questions sent back to questions-pending", NULL);
     r->m_dead = prom_counter_create(o->prom, "qaflow_retry_dead_lettered_total", "Questions sent to questions-failed (retries exhausted)", NULL);
     r->m_held_bytes = prom_gauge_create(o->prom, "qaflow_retry_held_bytes", "Bytes of the messages waiting", NULL);
-    r->m_paused = prom_gauge_create(o->prom, "qaflow_retry_paused", "1 while intake is paused at the cap of messages or bytes held", NULL);
-    r->m_pauses = prom_counter_create(o->prom, "qaflow_retry_pauses_total", "Times intake paused at the cap", NULL);
     prom_gauge_set(prom_gauge_create(o->prom, "qaflow_retry_max_held", "Cap on the messages waiting", NULL), o->max_held);
     prom_gauge_set(prom_gauge_create(o->prom, "qaflow_retry_max_held_bytes", "Cap on the bytes of the messages waiting", NULL),
                    (double)o->max_held_bytes);
-    r->m_malformed = prom_counter_create(o->prom, "qaflow_retry_malformed_total", "Malformed error messages dead-lettered", NULL);
     r->m_pg_errors = prom_counter_create(o->prom, "qaflow_retry_pg_errors_total", "Failed llm_errors upserts (retried)", NULL);
     r->m_produce_errors = prom_counter_create(o->prom, "qaflow_retry_produce_errors_total", "Failed produce attempts", NULL);
     r->m_held = prom_gauge_create(o->prom, "qaflow_retry_waiting", "Messages waiting for their retry time", NULL);
-    r->m_assigned = prom_gauge_create(o->prom, "qaflow_retry_assigned_partitions", "Partitions assigned", NULL);
     static const double lb[] = {0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 30};
     r->m_lateness = prom_histogram_create(o->prom, "qaflow_retry_lateness_seconds",
                                           "How long after its due time a message was forwarded", NULL, lb, sizeof lb / sizeof *lb);
     r->queue = delayqueue_create(retry_item_unref_any);
-    r->offsets = offsets_create();
-    if (!r->queue || !r->offsets) {
+    if (!r->queue) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
@@ -445,15 +370,14 @@ retry_consumer *retry_create(const retry_opts *o, char *err, size_t errlen)
     } else {
         log_warn("no --pg-dsn: error events are not recorded in llm_errors");
     }
-    kafka_producer_opts po = {o->brokers, o->client_id, o->kafka_props, o->nkafka_props,
-                              retry_delivered, r};
-    r->producer = kafka_producer_create(&po, err, errlen);
-    if (!r->producer)
-        goto fail;
-    const char *topics[] = {o->topic_in};
-    kafka_consumer_opts co = {o->brokers, o->group, o->client_id, topics, 1, o->kafka_props,
-                              o->nkafka_props, retry_on_assign, retry_on_revoke, r};
-    r->consumer = kafka_consumer_create(&co, err, errlen);
+    /* Timers of revoked partitions are dropped (retry_on_revoke); the module ignores completions of
+     * their messages: the new owner re-reads them. */
+    consumer_opts co = {.brokers = o->brokers, .group = o->group, .client_id = o->client_id,
+                        .topics = &r->o.topic_in, .ntopics = 1, .props = o->kafka_props,
+                        .nprops = o->nkafka_props, .topic_failed = o->topic_failed, .stage = "retry",
+                        .prom = o->prom, .metric_prefix = "qaflow_retry", .on_delivery = retry_delivered,
+                        .opaque = r, .on_revoke = retry_on_revoke};
+    r->consumer = consumer_create(&co, err, errlen);
     if (!r->consumer)
         goto fail;
     return r;
@@ -474,27 +398,18 @@ int retry_run(retry_consumer *r, volatile sig_atomic_t *stop)
             wait = 0;
         /* never sleeps beyond the next due time; a message arriving wakes the poll */
         retry_flow_control(r);
-        rd_kafka_message_t *m = kafka_consumer_poll(r->consumer, (int)wait);
-        if (m && r->paused) {
-            /* fetched before the pause took effect: given back, read again after the resume */
-            char err[256];
-            if (kafka_consumer_seek_back(r->consumer, m, err, sizeof err) != 0)
-                log_warn("paused: %s", err);
-            rd_kafka_message_destroy(m);
-            m = NULL;
-        }
-        for (int n = 0; m && n < 1000; n++) {
-            retry_take(r, m);
+        consumer_ticket t;
+        rd_kafka_message_t *m = consumer_poll(r->consumer, (int)wait, &t);
+        for (int n = 0; m; n++) {
+            retry_take(r, m, &t);
             rd_kafka_message_destroy(m);
             retry_flow_control(r); /* a burst stops at the cap too */
-            m = n + 1 < 1000 && !r->paused ? kafka_consumer_poll(r->consumer, 0) : NULL;
+            m = n + 1 < 1000 && !consumer_paused(r->consumer) ? consumer_poll(r->consumer, 0, &t) : NULL;
         }
-        if (m)
-            rd_kafka_message_destroy(m);
         now = timeutil_now_ms();
         retry_forward_due(r, now);
         retry_pg_retry(r, now);
-        kafka_producer_poll(r->producer, 0);
+        consumer_serve(r->consumer);
     }
     log_info("stopping: %zu message(s) still waiting stay uncommitted", delayqueue_size(r->queue));
     return r->fatal ? -1 : 0;
@@ -505,21 +420,19 @@ void retry_destroy(retry_consumer *r)
     if (!r)
         return;
     /* deliver what was sent (stores its offsets), one last try for pending rows, commit */
-    if (r->producer)
-        kafka_producer_flush(r->producer, 10000);
+    if (r->consumer)
+        consumer_flush(r->consumer, 10000);
     if (r->pg_todo) {
         r->pg_next_try_ms = 0;
         retry_pg_retry(r, INT64_MAX);
     }
-    kafka_consumer_destroy(r->consumer);
-    kafka_producer_destroy(r->producer);
+    consumer_destroy(r->consumer);
     while (r->pg_todo) {
         retry_item *it = r->pg_todo;
         r->pg_todo = it->pg_next;
         retry_item_unref(it);
     }
     delayqueue_destroy(r->queue);
-    offsets_destroy(r->offsets);
     errlog_destroy(r->errlog);
     free(r);
 }

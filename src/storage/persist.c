@@ -1,4 +1,4 @@
-/* persist.c -- consumer thread: decode, write in one transaction, store offset, then fill the cache. */
+/* persist.c -- consumer thread: decode, write in one transaction, release the offset, then fill the cache. */
 #include "persist.h"
 
 #include <pthread.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "kafka.h"
+#include "consumer.h"
 #include "log.h"
 #include "msg.h"
 #include "pg.h"
@@ -18,9 +18,9 @@ struct persist_consumer {
     pthread_t thread;
     atomic_int running;
     pg_conn *pg;
-    kafka_consumer *consumer;
+    consumer *consumer;
     cache *cache;
-    prom_counter *done[3], *poison, *db_errors, *corrected, *unknown_times;
+    prom_counter *done[3], *db_errors, *corrected, *unknown_times;
 };
 
 enum { T_VALIDATED, T_LOW_QUALITY, T_FAILED };
@@ -39,10 +39,11 @@ static void fill_cache(persist_consumer *p, const char *qid)
     store_lookup_free(&l);
 }
 
-/* Returns 1 done (store the offset), 0 poison (store it too: it can never succeed),
- * -1 database failure (retry the message). */
-static int handle(persist_consumer *p, int t, const rd_kafka_message_t *m)
+/* Returns 1 done (release the offset), 0 poison (dead-lettered: the module releases it), -1 database
+ * failure or dead letter not queued (read the message again). */
+static int handle(persist_consumer *p, const consumer_ticket *ct, const rd_kafka_message_t *m)
 {
+    int t = ct->topic;
     char err[512];
     const char *buf = m->payload ? m->payload : "";
     int rc = 0;
@@ -88,11 +89,13 @@ static int handle(persist_consumer *p, int t, const rd_kafka_message_t *m)
         if (state[0] == '2' && (state[1] == '2' || state[1] == '3')) {
             /* data exception / integrity violation: the message itself is unacceptable (say a
              * timestamp PostgreSQL cannot store); retrying would block the partition forever */
-            prom_counter_inc(p->poison);
             log_error("persist: skipping message the database rejects topic=%s partition=%d offset=%lld "
                       "question_id=%s sqlstate=%s: %s", topics[t], (int)m->partition, (long long)m->offset,
                       qid, state, err);
-            return 0;
+            char reason[160];
+            snprintf(reason, sizeof reason, "rejected by the database on %s: sqlstate %.5s", topics[t], state);
+            return consumer_dead_letter(p->consumer, ct, reason, m->payload, m->payload ? m->len : 0, m->key,
+                                        m->key ? m->key_len : 0) == 0 ? 0 : -1;
         }
         prom_counter_inc(p->db_errors);
         log_error("persist: %s question_id=%s: %s (will retry)", topics[t], qid, err);
@@ -107,10 +110,7 @@ static int handle(persist_consumer *p, int t, const rd_kafka_message_t *m)
     for (int i = 0; i < info.unknown_times; i++) prom_counter_inc(p->unknown_times);
     return 1;
 poison:
-    prom_counter_inc(p->poison);
-    log_error("persist: skipping undecodable message topic=%s partition=%d offset=%lld: %s", topics[t],
-              (int)m->partition, (long long)m->offset, err);
-    return 0;
+    return consumer_reject(p->consumer, m, ct, err) == 0 ? 0 : -1;
 }
 
 static void sleep_interruptible(persist_consumer *p, int ms)
@@ -124,19 +124,15 @@ static void sleep_interruptible(persist_consumer *p, int ms)
 static void *persist_main(void *arg)
 {
     persist_consumer *p = arg;
-    char err[256];
     while (atomic_load(&p->running)) {
-        rd_kafka_message_t *m = kafka_consumer_poll(p->consumer, 200);
+        consumer_ticket t;
+        rd_kafka_message_t *m = consumer_poll(p->consumer, 200, &t);
         if (!m) continue;
-        const char *name = rd_kafka_topic_name(m->rkt);
-        int t = -1;
-        for (int i = 0; i < 3; i++)
-            if (strcmp(name, topics[i]) == 0) t = i;
-        int rc = t >= 0 ? handle(p, t, m) : 0;
-        if (rc >= 0) {
-            if (kafka_consumer_store(p->consumer, m, err, sizeof err) != 0) log_warn("persist: %s", err);
-        } else {
-            if (kafka_consumer_seek_back(p->consumer, m, err, sizeof err) != 0) log_warn("persist: %s", err);
+        int rc = handle(p, &t, m);
+        if (rc > 0) {
+            consumer_done(p->consumer, &t);
+        } else if (rc < 0) {
+            consumer_give_back(p->consumer, &t);
             sleep_interruptible(p, 1000);
             pg_conn_check(p->pg);
         }
@@ -159,8 +155,6 @@ persist_consumer *persist_consumer_create(const persist_opts *o, char *err, size
     for (int i = 0; i < 3; i++)
         p->done[i] = prom_counter_create(o->prom, "qaflow_storage_persisted_total",
                                          "Messages written to PostgreSQL, by topic", labels[i]);
-    p->poison = prom_counter_create(o->prom, "qaflow_storage_poison_messages_total",
-                                    "Messages skipped because they could not be decoded", NULL);
     p->db_errors = prom_counter_create(o->prom, "qaflow_storage_persist_errors_total",
                                        "Database errors while persisting (message retried)", NULL);
     p->corrected = prom_counter_create(o->prom, "qaflow_storage_results_corrected_total",
@@ -174,10 +168,15 @@ persist_consumer *persist_consumer_create(const persist_opts *o, char *err, size
         free(p);
         return NULL;
     }
-    kafka_consumer_opts co = { .brokers = o->brokers, .group = o->group, .client_id = "qaflow-storage",
-                               .topics = topics, .ntopics = 3, .props = o->kafka_props,
-                               .nprops = o->nkafka_props };
-    p->consumer = kafka_consumer_create(&co, err, errlen);
+    /* A poison message on validated- or low-quality-responses goes to questions-failed (which this
+     * consumer then reads like any failure); one on questions-failed itself is logged, counted and
+     * skipped (docs/reliability.md). */
+    consumer_opts co = { .brokers = o->brokers, .group = o->group, .client_id = "qaflow-storage",
+                         .topics = topics, .ntopics = 3, .props = o->kafka_props, .nprops = o->nkafka_props,
+                         .topic_failed = MSG_TOPIC_FAILED, .stage = "storage", .prom = o->prom,
+                         .metric_prefix = "qaflow_storage_persist",
+                         .poison_metric = "qaflow_storage_poison_messages_total" };
+    p->consumer = consumer_create(&co, err, errlen);
     if (!p->consumer) {
         pg_conn_destroy(p->pg);
         free(p);
@@ -185,7 +184,7 @@ persist_consumer *persist_consumer_create(const persist_opts *o, char *err, size
     }
     if (pthread_create(&p->thread, NULL, persist_main, p) != 0) {
         snprintf(err, errlen, "cannot start the persistence thread");
-        kafka_consumer_destroy(p->consumer);
+        consumer_destroy(p->consumer);
         pg_conn_destroy(p->pg);
         free(p);
         return NULL;
@@ -198,7 +197,7 @@ void persist_consumer_destroy(persist_consumer *p)
     if (!p) return;
     atomic_store(&p->running, 0);
     pthread_join(p->thread, NULL);
-    kafka_consumer_destroy(p->consumer);
+    consumer_destroy(p->consumer);
     pg_conn_destroy(p->pg);
     free(p);
 }

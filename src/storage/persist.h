@@ -19,9 +19,11 @@ typedef struct persist_opts {
     prom_registry *prom;
 } persist_opts;
 
-/* Starts the consumer thread (own PostgreSQL connection, own Kafka consumer). Offsets are
- * stored only after the transaction of a message committed; a message that cannot be decoded
- * is logged and skipped; a database error rewinds to the message and retries. */
+/* Starts the consumer thread (own PostgreSQL connection, own consumer: src/common/consumer.h).
+ * Offsets are released only after the transaction of a message committed; a message that cannot
+ * be decoded, or that the database rejects as data, is dead-lettered to questions-failed (one on
+ * questions-failed itself is logged and skipped); a database error rewinds to the message and
+ * retries. */
 persist_consumer *persist_consumer_create(const persist_opts *o, char *err, size_t errlen);
 /* Finishes the message in hand, commits stored offsets, leaves the group, frees. NULL-safe. */
 void persist_consumer_destroy(persist_consumer *p);

@@ -109,7 +109,7 @@ post_query "$ptext" "Yes."; pqid="$(jq -r .question_id <<<"$BODY")"
 produce validated-responses "$pqid" "$(jq -c --arg id "$pqid" --arg q "$ptext" '.question_id = $id | .question_text = $q' <<<"$val")"
 wait_status "$pqid" completed 60 >/dev/null || fail "consumer stuck after a poison message"
 grep -q "skipping undecodable message" "$TMPDIR_T/persist.log" || fail "poison message not reported"
-note "a message with a timestamp PostgreSQL cannot store (year 0000) is refused by the codec and skipped"
+note "a message with a timestamp PostgreSQL cannot store (year 0000) is refused by the codec and dead-lettered"
 rtext="$(unique 'Year zero?')"
 post_query "$rtext" "No."; rqid="$(jq -r .question_id <<<"$BODY")"
 produce validated-responses "$rqid" "$(jq -c --arg id "$rqid" --arg q "$rtext" '.question_id = $id | .question_text = $q
@@ -119,7 +119,11 @@ post_query "$atext" "Yes."; aqid="$(jq -r .question_id <<<"$BODY")"
 produce validated-responses "$rqid" "$(jq -c --arg id "$aqid" --arg q "$atext" '.question_id = $id | .question_text = $q' <<<"$val")"
 wait_status "$aqid" completed 60 >/dev/null || fail "consumer stuck behind a message with year 0000"
 grep -q "skipping undecodable message.*timestamp.*0000-01-01" "$TMPDIR_T/persist.log" || fail "year-0000 message not reported"
-[[ "$(psql_q "SELECT status FROM questions WHERE question_id = '$rqid'")" == pending ]] || fail "rejected message half-written"
+[[ "$(psql_q "SELECT count(*) FROM responses WHERE question_id = '$rqid'")" == 0 ]] || fail "rejected message half-written"
+note "the undecodable message was dead-lettered to questions-failed (its raw value in a header): its question fails"
+st="$(wait_status "$rqid" failed 60)" || fail "year-0000 question not failed: $st"
+jq -e '(.reason | startswith("malformed message on validated-responses: ")) and .stage == "storage"' <<<"$st" >/dev/null \
+  || fail "year-0000 dead letter: $st"
 
 note "the seed's SQL queries run"
 psql_q "SELECT processing_attempts, COUNT(*) FROM responses GROUP BY processing_attempts ORDER BY processing_attempts" >/dev/null

@@ -49,6 +49,18 @@ int main(void)
     CHECK_INT(offsets_track(o, 1, 2), 0); /* re-assigned and re-read from an older offset */
     CHECK_INT(offsets_done(o, 1, 2), 3);
 
+    /* a give-back (seek to 21) forgets 21 and later, keeps 20; 21 can be tracked again */
+    CHECK_INT(offsets_track(o, 4, 20), 0);
+    CHECK_INT(offsets_track(o, 4, 21), 0);
+    CHECK_INT(offsets_track(o, 4, 22), 0);
+    offsets_rewind(o, 4, 21);
+    CHECK_INT(offsets_pending(o, 4), 1);
+    CHECK_INT(offsets_done(o, 4, 22), -1);
+    CHECK_INT(offsets_track(o, 4, 21), 0);
+    CHECK_INT(offsets_done(o, 4, 21), 0);
+    CHECK_INT(offsets_done(o, 4, 20), 22);
+    offsets_rewind(o, 9, 5); /* an unknown partition: nothing */
+
     /* ring growth with a random completion order: the commit position is always one past
      * the longest done prefix */
     srand(7);

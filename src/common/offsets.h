@@ -1,6 +1,6 @@
 /* offsets.h -- per-partition in-flight tracker: which offset may be committed (at-least-once). */
-#ifndef QAFLOW_LLM_OFFSETS_H
-#define QAFLOW_LLM_OFFSETS_H
+#ifndef QAFLOW_OFFSETS_H
+#define QAFLOW_OFFSETS_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -22,6 +22,10 @@ int offsets_track(offsets *o, int32_t partition, int64_t offset);
  * advanced, 0 when it did not, and -1 when the offset is not tracked (e.g. its partition was
  * dropped by a rebalance). */
 int64_t offsets_done(offsets *o, int32_t partition, int64_t offset);
+
+/* Forgets the tracked offsets >= offset of a partition (they will be consumed again after a seek
+ * back to offset); tracking continues from offset. */
+void offsets_rewind(offsets *o, int32_t partition, int64_t offset);
 
 /* Forgets a partition (revoked by a rebalance). */
 void offsets_drop_partition(offsets *o, int32_t partition);

@@ -126,6 +126,17 @@ int64_t offsets_done(offsets *o, int32_t partition, int64_t offset)
     return commit;
 }
 
+void offsets_rewind(offsets *o, int32_t partition, int64_t offset)
+{
+    offsets_part *p = offsets_find(o, partition);
+    if (!p)
+        return;
+    while (p->len > 0 && offsets_at(p, p->len - 1)->offset >= offset)
+        p->len--;
+    if (p->last_tracked >= offset)
+        p->last_tracked = offset - 1;
+}
+
 void offsets_drop_partition(offsets *o, int32_t partition)
 {
     offsets_part *p = offsets_find(o, partition);
