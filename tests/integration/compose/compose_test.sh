@@ -2,7 +2,7 @@
 # compose_test.sh: the docker-compose deployment for real -- base image, images, `docker-compose up -d`, questions through storage to completion, `docker-compose down -v`, nothing left.
 #
 # Every container uses the host's network; every port is QAFLOW_TEST_PORT_BASE + 950..964 (the
-# test's range). The LLM is qaflow-llm-stub (profile stub). A Docker engine that answers is used as
+# test's range). The LLM is qaflow-llm-stub (profile stub). QAFLOW_COMPOSE_CMD="docker compose" tests Compose v2. A Docker engine that answers is used as
 # it is; otherwise dockerd is started for the test and stopped at its end. Every wait is bounded.
 set -euo pipefail
 
@@ -22,7 +22,9 @@ export QAFLOW_VAR="${QAFLOW_TEST_VAR:-$ROOT/var/test-$BASE}/compose"
 # The engine's own settings are none of the test's business (a DOCKER_HOST of the caller is kept).
 unset QAFLOW_KAFKA_BROKERS QAFLOW_PG_DSN QAFLOW_FLINK_URL QAFLOW_LLM QAFLOW_LLM_URL QAFLOW_SCORER_URLS
 PORTS=$(seq $((BASE + 950)) $((BASE + 964)))
-DC=(timeout 900 docker-compose --ansi never)
+# QAFLOW_COMPOSE_CMD: the Compose to test, "docker-compose" (Debian's 1.29, the default) or "docker compose" (v2).
+read -r -a COMPOSE <<<"${QAFLOW_COMPOSE_CMD:-docker-compose}"
+DC=(timeout 900 "${COMPOSE[@]}" --ansi never)
 T0=$SECONDS
 
 say() { printf '%s compose_test: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
@@ -50,7 +52,7 @@ cleanup() {
   if ((rc != 0)) && [[ -n "$(project_containers 2>/dev/null)" ]]; then
     say "state of the project's containers, and the end of their logs:"
     "${DC[@]}" ps >&2
-    timeout 60 docker-compose --ansi never logs --no-color --tail 25 >&2
+    timeout 60 "${COMPOSE[@]}" --ansi never logs --no-color --tail 25 >&2
   fi
   if timeout 10 docker info >/dev/null 2>&1; then
     "${DC[@]}" down -v --remove-orphans --timeout 30 >&2 || say "docker-compose down failed"
@@ -88,7 +90,11 @@ step "docker-compose build"
 step "docker-compose up -d"
 "${DC[@]}" up -d >&2
 
-container_of() { "${DC[@]}" ps -q "$1" | head -n1; }
+# (by label: Compose v2's `ps` lists no exited container without --all)
+container_of() {
+  docker ps -aq --filter "label=com.docker.compose.project=$COMPOSE_PROJECT_NAME" \
+    --filter "label=com.docker.compose.service=$1" | head -n1
+}
 state_of() { docker inspect -f '{{.State.Status}} {{.State.ExitCode}}' "$(container_of "$1")" 2>/dev/null; }
 healthy() { [[ "$(docker inspect -f '{{.State.Health.Status}}' "$(container_of "$1")" 2>/dev/null)" == healthy ]]; }
 job_done() { [[ "$(state_of flink-job)" == "exited 0" ]]; }
