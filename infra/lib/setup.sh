@@ -1,17 +1,18 @@
 # infra/lib/setup.sh: ./qaflow setup and build -- Debian packages, component setup (jars, models), CMake build.
 
-# qf_missing_packages: print the packages of infra/packages.txt that are not installed.
+# qf_missing_packages [LIST]: print the packages of LIST (default infra/packages.txt) that are not installed.
 qf_missing_packages() {
   local p
   while read -r p; do
     [[ -z "$p" || "$p" == \#* ]] && continue
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || printf '%s\n' "$p"
-  done <"$QAFLOW_ROOT/infra/packages.txt"
+  done <"${1:-$QAFLOW_ROOT/infra/packages.txt}"
 }
 
+# qf_install_packages [LIST]: install the missing packages of LIST (default infra/packages.txt).
 qf_install_packages() {
   local -a missing
-  mapfile -t missing < <(qf_missing_packages)
+  mapfile -t missing < <(qf_missing_packages "$@")
   if ((${#missing[@]} == 0)); then
     qf_info "Debian packages: all present"
     return 0
@@ -26,7 +27,7 @@ qf_install_packages() {
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
     -o Dpkg::Progress-Fancy=0 "${missing[@]}" \
     | grep --line-buffered -E '^(Unpacking|Setting up)' >&2 || true
-  mapfile -t missing < <(qf_missing_packages)
+  mapfile -t missing < <(qf_missing_packages "$@")
   ((${#missing[@]} == 0)) || qf_die "still missing after apt-get install: ${missing[*]}"
   # The Debian postgresql package starts a cluster on 5432; qaflow runs its own clusters.
   if [[ -d /etc/postgresql/15/main ]] && command -v pg_ctlcluster >/dev/null; then
