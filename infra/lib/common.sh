@@ -155,3 +155,37 @@ qf_need() {
     command -v "$c" >/dev/null 2>&1 || qf_die "'$c' not found: run ./qaflow setup"
   done
 }
+
+# Replicas of a component: replica 1 is NAME (its pid and log files as with one process), replica i > 1 is NAME-i.
+qf_replica_name() { if (($2 == 1)); then printf '%s' "$1"; else printf '%s-%s' "$1" "$2"; fi; }
+
+# qf_replicas NAME N: 1..N, then every higher replica that still has a pid file (started by an earlier,
+# larger setting: status shows it and down stops it).
+qf_replicas() {
+  local name="$1" n="$2" i f
+  for ((i = 1; i <= n; i++)); do echo "$i"; done
+  for f in "$QAFLOW_VAR/run/$name"-*.pid; do
+    [[ -f "$f" ]] || continue
+    f="${f##*/$name-}"; f="${f%.pid}"
+    [[ "$f" =~ ^[0-9]+$ ]] && ((f > n)) && echo "$f"
+  done | sort -n -u
+}
+
+# qf_replica_port PORT1 PORT2 I: replica I's port: PORT1 for replica 1, PORT2 + I - 2 for the others.
+qf_replica_port() { if (($3 == 1)); then printf '%s' "$1"; else printf '%s' $(($2 + $3 - 2)); fi; }
+
+# qf_replica_status NAME N WORD PORT_FN: one status line per replica of NAME (PORT_FN I prints replica I's
+# port), with the detail "WORD I" unless NAME runs alone.
+qf_replica_status() {
+  local name="$1" n="$2" word="$3" portfn="$4" i
+  for i in $(qf_replicas "$name" "$n"); do
+    printf '%s%s\n' "$(qf_status_line "$(qf_replica_name "$name" "$i")" "$("$portfn" "$i")")" \
+      "$( ((n == 1 && i == 1)) || echo " $word $i")"
+  done
+}
+
+# qf_replica_stop NAME N [TIMEOUT_S]: stop every replica of NAME, the highest first.
+qf_replica_stop() {
+  local i
+  for i in $(qf_replicas "$1" "$2" | sort -rn); do qf_stop "$(qf_replica_name "$1" "$i")" "${3:-30}"; done
+}
