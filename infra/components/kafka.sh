@@ -96,31 +96,34 @@ log.segment.bytes=268435456
 CONF
 }
 
-# kafka_node_start I LIBS: format node I's storage once, then start it (not waiting).
-kafka_node_start() {
-  local i="$1" libs="$2" name dir port cport id
-  name="$(qf_replica_name kafka "$i")"
-  qf_pid "$name" >/dev/null && return 0
-  dir="$(kafka_dir "$i")"; port="$(qf_kafka_node_port "$i")"; cport="$(qf_kafka_controller_port "$i")"
+kafka_new_cluster_id() { head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '='; }
+
+# kafka_node_format I: write node I's server.properties and format its storage the first time.
+kafka_node_format() {
+  local i="$1" name dir id
+  name="$(qf_replica_name kafka "$i")"; dir="$(kafka_dir "$i")"
   mkdir -p "$dir"
-  qf_port_open "$port" && qf_die "port $port is already taken (set QAFLOW_KAFKA_PORT; node i uses QAFLOW_KAFKA_PORT + 2(i-1))"
-  if ((i <= $(kafka_controllers))) && qf_port_open "$cport"; then
-    qf_die "port $cport is already taken (set QAFLOW_KAFKA_CONTROLLER_PORT; node i uses it + 2(i-1))"
-  fi
   kafka_write_config "$dir" "$i"
-  if [[ ! -f "$dir/logs/meta.properties" ]]; then
-    # one cluster id for every node of a cluster (kept beside their directories); a single broker
-    # formats a dynamic-quorum standalone controller, a cluster a static quorum of voters 1..3
-    local idf="$(kafka_dir)/cluster.id"
-    local -a mode=()
-    if ((QAFLOW_KAFKA_BROKERS == 1)); then idf="$dir/.cluster.id"; mode=(--standalone); fi
-    [[ -s "$idf" ]] || head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=' >"$idf"
-    id="$(cat "$idf")"
-    ((QAFLOW_KAFKA_BROKERS > 1)) || rm -f "$idf"
-    qf_info "formatting Kafka storage of node $i (cluster id $id)"
-    kafka_java kafka.tools.StorageTool format --cluster-id="$id" -c "$dir/server.properties" "${mode[@]}" \
-      >>"$(qf_logfile "$name")" 2>&1 || qf_die "Kafka storage format failed (see $(qf_logfile "$name"))"
+  [[ -f "$dir/logs/meta.properties" ]] && return 0
+  # one cluster id for every node of a cluster (kept beside their directories); a single broker formats a
+  # dynamic-quorum standalone controller, a cluster a static quorum of voters 1..3
+  local -a mode=()
+  if ((QAFLOW_KAFKA_BROKERS == 1)); then
+    id="$(kafka_new_cluster_id)"; mode=(--standalone)
+  else
+    id="$(cat "$(kafka_dir)/cluster.id")"
   fi
+  qf_info "formatting Kafka storage of node $i (cluster id $id)"
+  qf_dirs
+  kafka_java kafka.tools.StorageTool format --cluster-id="$id" -c "$dir/server.properties" "${mode[@]}" \
+    >>"$(qf_logfile "$name")" 2>&1 || qf_die "Kafka storage format failed (see $(qf_logfile "$name"))"
+}
+
+# kafka_node_start I LIBS: start node I (formatted), not waiting.
+kafka_node_start() {
+  local i="$1" libs="$2" name dir port cport
+  name="$(qf_replica_name kafka "$i")"
+  dir="$(kafka_dir "$i")"; port="$(qf_kafka_node_port "$i")"; cport="$(qf_kafka_controller_port "$i")"
   qf_info "starting Kafka $(kafka_version) node $i of $QAFLOW_KAFKA_BROKERS (KRaft) on 127.0.0.1:$port$( ((i <= $(kafka_controllers))) && echo ", controller $cport")"
   qf_spawn "$name" java -Xms"$QAFLOW_KAFKA_HEAP" -Xmx"$QAFLOW_KAFKA_HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
     -Djava.awt.headless=true -Dkafka.logs.dir="$QAFLOW_VAR/log" \
@@ -128,15 +131,30 @@ kafka_node_start() {
     -cp "$libs/*" kafka.Kafka "$dir/server.properties"
 }
 
-# kafka_start: every node that is not running (all at once: a quorum forms only with its majority), then
-# wait until each answers with the whole cluster, then the topics.
+# kafka_start: every node that is not running (formatted in parallel, then started all at once: a quorum forms
+# only with its majority), then wait until each answers with the whole cluster, then the topics.
 kafka_start() {
   kafka_setup
   qf_need java kcat
   qf_dirs
-  local libs i
+  local libs i name port cport
+  local -a down=() fmt=()
   libs="$(kafka_libs)"
-  for ((i = 1; i <= QAFLOW_KAFKA_BROKERS; i++)); do kafka_node_start "$i" "$libs"; done
+  for ((i = 1; i <= QAFLOW_KAFKA_BROKERS; i++)); do
+    qf_pid "$(qf_replica_name kafka "$i")" >/dev/null && continue
+    port="$(qf_kafka_node_port "$i")"; cport="$(qf_kafka_controller_port "$i")"
+    qf_port_open "$port" && qf_die "port $port is already taken (set QAFLOW_KAFKA_PORT; node i uses QAFLOW_KAFKA_PORT + 2(i-1))"
+    if ((i <= $(kafka_controllers))) && qf_port_open "$cport"; then
+      qf_die "port $cport is already taken (set QAFLOW_KAFKA_CONTROLLER_PORT; node i uses it + 2(i-1))"
+    fi
+    down+=("$i")
+  done
+  if ((${#down[@]} > 0 && QAFLOW_KAFKA_BROKERS > 1)) && [[ ! -s "$(kafka_dir)/cluster.id" ]]; then
+    mkdir -p "$(kafka_dir)"; kafka_new_cluster_id >"$(kafka_dir)/cluster.id"
+  fi
+  for i in "${down[@]}"; do kafka_node_format "$i" & fmt+=($!); done
+  for i in "${fmt[@]}"; do wait "$i" || qf_die "Kafka storage format failed"; done
+  for i in "${down[@]}"; do kafka_node_start "$i" "$libs"; done
   for ((i = 1; i <= QAFLOW_KAFKA_BROKERS; i++)); do
     qf_wait_service "$(qf_replica_name kafka "$i")" "Kafka node $i on port $(qf_kafka_node_port "$i")" \
       "$QAFLOW_START_TIMEOUT" kafka_ready "$i" || qf_die "Kafka did not start"
@@ -180,14 +198,16 @@ kafka_topics_cmd() {
   kafka_java org.apache.kafka.tools.TopicCommand "${args[@]}"
 }
 
-# kafka_stop: SIGTERM to every node at once (a node stopping last in a quorum that lost its majority would
-# wait for a controller that is gone), then wait for each.
+# kafka_stop: SIGTERM to every node at once, then wait for each. A node of a cluster that is still running when
+# the others have gone waits for a controller quorum that no longer exists (its controlled shutdown): after 20 s
+# it is killed, and its log segments are recovered at the next start, as after a crash.
 kafka_stop() {
-  local i pid
+  local i pid wait=60
+  ((QAFLOW_KAFKA_BROKERS == 1)) || wait=20
   for i in $(qf_replicas kafka "$QAFLOW_KAFKA_BROKERS"); do
     pid="$(qf_pid "$(qf_replica_name kafka "$i")")" && kill -TERM "$pid" 2>/dev/null || true
   done
-  qf_replica_stop kafka "$QAFLOW_KAFKA_BROKERS" 60
+  qf_replica_stop kafka "$QAFLOW_KAFKA_BROKERS" "$wait"
 }
 
 # kafka_status: one line per node (the port is its client port).
