@@ -27,20 +27,12 @@ scorer_start() {
   local bin; bin="$(scorer_bin)"
   [[ -x "$bin" ]] || qf_die "qaflow-scorer not built ($bin): run ./qaflow setup (or ./qaflow build)"
   [[ -f "$QAFLOW_MODEL_DIR/model.safetensors" ]] || qf_die "no model in $QAFLOW_MODEL_DIR: run ./qaflow setup"
-  local i name port var
+  local i
   for ((i = 1; i <= QAFLOW_SCORERS; i++)); do
-    name="$(qf_replica_name scorer "$i")"; port="$(scorer_port "$i")"
-    qf_pid "$name" >/dev/null && continue
-    var=QAFLOW_SCORER_PORT; ((i == 1)) || var=QAFLOW_SCORER_REPLICA_PORT
-    qf_port_open "$port" && qf_die "port $port is already taken (set $var)"
-    qf_info "starting qaflow-scorer$( ((i == 1)) || echo " #$i") on :$port"
-    qf_spawn "$name" "$bin" --port "$port" --model-dir "$QAFLOW_MODEL_DIR" --baseline "$QAFLOW_BERTSCORE_BASELINE"
+    qf_replica_spawn scorer "$i" "$(scorer_port "$i")" qaflow-scorer "$bin" --port "$(scorer_port "$i")" \
+      --model-dir "$QAFLOW_MODEL_DIR" --baseline "$QAFLOW_BERTSCORE_BASELINE"
   done
-  for ((i = 1; i <= QAFLOW_SCORERS; i++)); do
-    name="$(qf_replica_name scorer "$i")"
-    qf_wait_service "$name" "qaflow-scorer /health on $(scorer_port "$i")" "$QAFLOW_START_TIMEOUT" scorer_healthy "$i" ||
-      qf_die "qaflow-scorer did not become healthy (see $(qf_logfile "$name"))"
-  done
+  qf_replica_wait scorer "$QAFLOW_SCORERS" qaflow-scorer scorer_healthy
 }
 
 scorer_stop() { qf_replica_stop scorer "$QAFLOW_SCORERS" 30; }

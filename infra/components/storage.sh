@@ -30,20 +30,13 @@ storage_start() {
   # POST /query?mode=sync asks the stack's LLM (llm.env of the llm component, when it ran before) and scorer.
   # shellcheck source=/dev/null
   [[ -f "$QAFLOW_VAR/run/llm.env" ]] && source "$QAFLOW_VAR/run/llm.env"
-  local i name port var
+  local i
   for ((i = 1; i <= QAFLOW_STORAGE_REPLICAS; i++)); do
-    name="$(qf_replica_name storage "$i")"; port="$(storage_port "$i")"
-    qf_pid "$name" >/dev/null && continue
-    var=QAFLOW_STORAGE_PORT; ((i == 1)) || var=QAFLOW_STORAGE_REPLICA_PORT
-    qf_port_open "$port" && qf_die "port $port is already taken (set $var)"
-    qf_info "starting qaflow-storage$( ((i == 1)) || echo " #$i") on 127.0.0.1:$port"
-    qf_spawn "$name" "$bin" --port "$port" --brokers "$(qf_kafka_bootstrap)" \
-      --pg-dsn "$(qf_pg_dsn)" --redis "$(qf_redis_addr)" --scorer-url "http://127.0.0.1:${QAFLOW_SCORER_PORT:-5002}"
+    qf_replica_spawn storage "$i" "$(storage_port "$i")" qaflow-storage "$bin" --port "$(storage_port "$i")" \
+      --brokers "$(qf_kafka_bootstrap)" --pg-dsn "$(qf_pg_dsn)" --redis "$(qf_redis_addr)" \
+      --scorer-url "http://127.0.0.1:${QAFLOW_SCORER_PORT:-5002}"
   done
-  for ((i = 1; i <= QAFLOW_STORAGE_REPLICAS; i++)); do
-    qf_wait_service "$(qf_replica_name storage "$i")" "qaflow-storage /health on $(storage_port "$i")" \
-      "$QAFLOW_START_TIMEOUT" storage_healthy "$i" || qf_die "qaflow-storage did not become healthy"
-  done
+  qf_replica_wait storage "$QAFLOW_STORAGE_REPLICAS" qaflow-storage storage_healthy
 }
 
 storage_stop() { qf_replica_stop storage "$QAFLOW_STORAGE_REPLICAS" 30; }

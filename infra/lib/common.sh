@@ -189,3 +189,26 @@ qf_replica_stop() {
   local i
   for i in $(qf_replicas "$1" "$2" | sort -rn); do qf_stop "$(qf_replica_name "$1" "$i")" "${3:-30}"; done
 }
+
+# qf_replica_spawn NAME I PORT DESC CMD...: start replica I of NAME (CMD, serving on PORT) unless it runs. A
+# port taken by something else is an error naming its setting (QAFLOW_<NAME>_PORT, for I > 1 _REPLICA_PORT).
+qf_replica_spawn() {
+  local name="$1" i="$2" port="$3" desc="$4" pname var
+  shift 4
+  pname="$(qf_replica_name "$name" "$i")"
+  qf_pid "$pname" >/dev/null && return 0
+  var="QAFLOW_${name^^}_PORT"; ((i == 1)) || var="QAFLOW_${name^^}_REPLICA_PORT"
+  qf_port_open "$port" && qf_die "port $port is already taken (set $var)"
+  qf_info "starting $desc$( ((i == 1)) || echo " #$i") on 127.0.0.1:$port"
+  qf_spawn "$pname" "$@"
+}
+
+# qf_replica_wait NAME N DESC HEALTH_FN: wait until each replica I of 1..N passes HEALTH_FN I.
+qf_replica_wait() {
+  local i pname
+  for ((i = 1; i <= $2; i++)); do
+    pname="$(qf_replica_name "$1" "$i")"
+    qf_wait_service "$pname" "$3 #$i /health" "$QAFLOW_START_TIMEOUT" "$4" "$i" \
+      || qf_die "$3 #$i did not become healthy (see $(qf_logfile "$pname"))"
+  done
+}
