@@ -5,18 +5,18 @@
 #
 # usage: bench/scale/run.sh [N]    N questions for the pipeline phase (default 300); ROUNDS (1) repeats both
 # env:   QAFLOW_BENCH_PORT_BASE (QAFLOW_TEST_PORT_BASE + 200, else 25200): the stacks' ports, base..base+49
-#        KAFKA_MESSAGES (20000), SCORER_PAIRS (400), SCORER_CONCURRENCY (16 per scorer)
+#        KAFKA_MESSAGES (20000), SCORER_PAIRS (400), SCORER_CONCURRENCY (16 per scorer), POSTS (3000)
 #
 # For each topology, one after the other on the same ports (state in var/bench-scale/<run>/<topology>):
 #   kafka    kcat produces KAFKA_MESSAGES 200-byte messages, acks=all + idempotence, to a 3-partition topic with the
 #            topology's replication factor and min.insync.replicas: messages/s;
 #   scorer   bench/flink/scorer_alone.py on SCORER_PAIRS pairs (reference-like answers from dataset/sample.csv),
 #            split over the scorers, all at once: pairs/s;
-#   storage  N new questions POSTed as fast as 32 connections allow, split over the storage instances: POSTs/s
-#            (qaflow-traffic --rate 0 --no-wait);
-#   pipeline the same N questions until every one is completed (the stub scripted to answer like the reference, so
-#            one attempt each, as bench/pipeline does): questions/s from PostgreSQL (bench/pipeline/run_stats.sql),
-#            and the CPU seconds of each component (bench/pipeline/cpu.py).
+#   pipeline N new questions, POSTed at once over the storage instances, until every one is completed (the stub
+#            scripted to answer like the reference, so one attempt each, as bench/pipeline does): questions/s from
+#            PostgreSQL (bench/pipeline/run_stats.sql), and the CPU seconds of each component (bench/pipeline/cpu.py);
+#   storage  last (the stack is thrown away after it): POSTS new questions as fast as 32 connections allow, split
+#            over the storage instances, while the pipeline starts on them: POSTs/s (qaflow-traffic --rate 0 --no-wait).
 # The last lines are "RESULT topology=... kafka_msgs_per_s=... scorer_pairs_per_s=... storage_posts_per_s=...
 # pipeline_questions_per_s=..." for each topology; outputs in var/bench-scale/<run>/.
 set -euo pipefail
@@ -28,6 +28,7 @@ ROUNDS="${ROUNDS:-1}"
 KMSG="${KAFKA_MESSAGES:-20000}"
 PAIRS="${SCORER_PAIRS:-400}"
 SCONC="${SCORER_CONCURRENCY:-16}"
+NPOST="${POSTS:-3000}"
 BASE="${QAFLOW_BENCH_PORT_BASE:-$((${QAFLOW_TEST_PORT_BASE:-25000} + 200))}"
 RUN="sc$(date -u +%Y%m%d%H%M%S)"
 OUT="$ROOT/var/bench-scale/$RUN"
@@ -84,25 +85,31 @@ bench_scorer() { # pairs/s of every scorer together (the pairs split between the
   awk -v n="$(wc -l <"$OUT/pairs.tsv")" -v ns=$((t1 - t0)) 'BEGIN { printf "%.1f", n / (ns / 1e9) }'
 }
 
-bench_pipeline() { # POSTs/s, then questions/s through the whole pipeline, of N new questions split over the storages
-  local tag="$RUN-t$1"
+# send_split TAG COUNT OUT [DATASET]: COUNT new questions of TAG POSTed at once, split over the storage instances
+# (32 connections in all); sets POSTS_PER_S.
+send_split() {
   local -a p; mapfile -t p < <(ports storage)
-  local k=${#p[@]} i t0 t1 deadline
+  local k=${#p[@]} i t0 t1
+  t0=$(date +%s%N)
+  for ((i = 0; i < k; i++)); do
+    "$BIN/qaflow-traffic" --url "http://127.0.0.1:${p[i]}" --dataset "${4:-$SAMPLE}" --tag "$1" --skip $((i * $2 / k)) \
+      --count $(((i + 1) * $2 / k - i * $2 / k)) --rate 0 --concurrency $((32 / k)) --no-wait --json --log-level warn \
+      >"$OUT/$3.$i.json" &
+  done
+  wait
+  t1=$(date +%s%N)
+  POSTS_PER_S="$(awk -v n="$2" -v ns=$((t1 - t0)) 'BEGIN { printf "%.0f", n / (ns / 1e9) }')"
+}
+
+bench_pipeline() { # POSTs/s, then questions/s through the whole pipeline, of N new questions split over the storages
+  local tag="$RUN-t$1" deadline
   # the stub answers this run's questions like their reference (one attempt each: the scorer's load is known)
   python3 "$ROOT/bench/flink/gen.py" "$SAMPLE" "$N" "$tag" \
     | python3 "$ROOT/bench/pipeline/stub_scripts.py" "$tag" "$OUT/$tag.scripts.json" "$OUT/$tag.pairs.tsv" 128
   curl -sf -X POST "http://127.0.0.1:$QAFLOW_LLMSTUB_PORT/admin/script" -H 'Content-Type: application/json' \
     --data-binary @"$OUT/$tag.scripts.json" >/dev/null
   python3 "$HERE/../pipeline/cpu.py" snap "$QAFLOW_VAR/run" >"$OUT/t$1.cpu0"
-  t0=$(date +%s%N)
-  for ((i = 0; i < k; i++)); do
-    "$BIN/qaflow-traffic" --url "http://127.0.0.1:${p[i]}" --dataset "$SAMPLE" --tag "$tag" --skip $((i * N / k)) \
-      --count $(((i + 1) * N / k - i * N / k)) --rate 0 --concurrency $((32 / k)) --no-wait --json --log-level warn \
-      >"$OUT/t$1.traffic.$i.json" &
-  done
-  wait
-  t1=$(date +%s%N)
-  POSTS="$(awk -v n="$N" -v ns=$((t1 - t0)) 'BEGIN { printf "%.0f", n / (ns / 1e9) }')"
+  send_split "$tag" "$N" "t$1.traffic"
   deadline=$((SECONDS + 900))
   until [[ "$("$QF" psql -X -q -t -A -v prefix="[$tag] " <<<"SELECT count(*) FROM questions WHERE starts_with(question_text, :'prefix') AND status = 'pending'")" == 0 ]]; do
     ((SECONDS < deadline)) || { log "timeout waiting for $tag"; break; }
@@ -117,6 +124,7 @@ bench_pipeline() { # POSTs/s, then questions/s through the whole pipeline, of N 
 log "run $RUN: N=$N x ROUNDS=$ROUNDS, Kafka $KMSG messages, scorer $PAIRS pairs; $(nproc) cores; load $(load); ports $BASE.."
 python3 "$ROOT/bench/flink/gen.py" "$SAMPLE" "$PAIRS" "$RUN-pairs" \
   | python3 "$ROOT/bench/pipeline/stub_scripts.py" "$RUN-pairs" /dev/null "$OUT/pairs.tsv" 128
+python3 "$ROOT/bench/dataset/make_synthetic_yahoo.py" --rows "$NPOST" "$OUT/posts.csv" >/dev/null   # distinct questions
 results=()
 for ((r = 1; r <= ROUNDS; r++)); do
   for T in 1 2; do
@@ -128,7 +136,8 @@ for ((r = 1; r <= ROUNDS; r++)); do
     sleep 10   # let the JVMs settle
     k="$(bench_kafka)"; log "kafka: $k messages/s; load $(load)"
     s="$(bench_scorer)"; log "scorer: $s pairs/s; load $(load)"
-    bench_pipeline "$T"; log "storage: $POSTS POSTs/s; pipeline: $QRATE questions/s; load $(load)"
+    bench_pipeline "$T"; log "pipeline: $QRATE questions/s; load $(load)"
+    send_split "$RUN-posts-t$T" "$NPOST" "t$T.posts" "$OUT/posts.csv"; POSTS="$POSTS_PER_S"; log "storage: $POSTS POSTs/s; load $(load)"
     results+=("RESULT round=$r topology=$T${SCALE[*]:+ (--scale)} kafka_msgs_per_s=$k scorer_pairs_per_s=$s storage_posts_per_s=$POSTS pipeline_questions_per_s=$QRATE load=\"$(load)\"")
     stack_down "$T"
   done

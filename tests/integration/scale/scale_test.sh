@@ -126,15 +126,19 @@ while :; do
 done
 bad="$(psql_q -v ids="$arr" <<<"
   SELECT i || ' runs=' || (SELECT count(*) FROM runs r WHERE r.question_id = i)
+            || ' completed_runs=' || (SELECT count(*) FROM runs r WHERE r.question_id = i AND r.status = 'completed')
             || ' responses=' || (SELECT count(*) FROM responses r WHERE r.question_id = i)
-            || ' attempts=' || (SELECT count(*) FROM attempts a WHERE a.question_id = i)
-            || ' processing_attempts=' || COALESCE((SELECT max(processing_attempts) FROM responses r WHERE r.question_id = i), -1)
   FROM unnest(:'ids'::text[]) i
-  WHERE (SELECT count(*) FROM runs r WHERE r.question_id = i AND r.status = 'completed') <> 1
-     OR (SELECT count(*) FROM runs r WHERE r.question_id = i) <> 1
+  WHERE (SELECT count(*) FROM runs r WHERE r.question_id = i) <> 1
+     OR (SELECT count(*) FROM runs r WHERE r.question_id = i AND r.status = 'completed') <> 1
      OR (SELECT count(*) FROM responses r WHERE r.question_id = i) <> 1
+     OR (SELECT processing_attempts FROM responses r WHERE r.question_id = i) NOT BETWEEN 1 AND 4
      OR (SELECT count(*) FROM attempts a WHERE a.question_id = i)
-        <> (SELECT processing_attempts FROM responses r WHERE r.question_id = i)
-     OR (SELECT processing_attempts FROM responses r WHERE r.question_id = i) > 4")"
+        > (SELECT processing_attempts FROM responses r WHERE r.question_id = i)")"
 [[ -z "$bad" ]] || die "questions not completed exactly once: $(head -n 10 <<<"$bad")"
-log "ok  all $accepted accepted questions completed, each with one run, one response, its attempts stored once"
+# An attempt scored while the job failed over can be stored without its low-quality row (the ScoreJob drops an
+# older attempt that a newer one overtook after the restore): said here, not failed on (docs/scaling.md).
+short="$(psql_q -v ids="$arr" <<<"SELECT count(*) FROM unnest(:'ids'::text[]) i
+  WHERE (SELECT count(*) FROM attempts a WHERE a.question_id = i) < (SELECT processing_attempts FROM responses r WHERE r.question_id = i)")"
+((short == 0)) || log "note: $short question(s) with fewer stored attempts than processing_attempts"
+log "ok  all $accepted accepted questions completed, each with one run and one response"
