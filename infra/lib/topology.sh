@@ -19,10 +19,10 @@ qf_topology_line() {
   printf '%s' "${out% }"
 }
 
-# qf_topology_running: true when a process of the stack is still alive.
+# qf_topology_running: true when a Kafka node of the stack is still alive.
 qf_topology_running() {
   local f
-  for f in "$QAFLOW_VAR"/run/*.pid; do
+  for f in "$QAFLOW_VAR"/run/kafka.pid "$QAFLOW_VAR"/run/kafka-*.pid; do
     [[ -f "$f" ]] || continue
     f="${f##*/}"
     qf_pid "${f%.pid}" >/dev/null && return 0
@@ -30,15 +30,18 @@ qf_topology_running() {
   return 1
 }
 
-# qf_topology_record: called by up. A running stack keeps the topology it was started with (changing it
-# needs ./qaflow down first); otherwise the topology of this up is recorded for later commands.
+# qf_topology_record: called by up. The number of Kafka brokers of a running cluster cannot change (its
+# quorum and data directories are those it was formatted with: ./qaflow down first); any other change starts
+# the replicas it adds (a smaller count leaves the extra ones running: status shows them, down stops them).
+# The topology of this up is recorded for later commands.
 qf_topology_record() {
-  local f="$QAFLOW_VAR/run/topology.env" v want have=""
+  local f="$QAFLOW_VAR/run/topology.env" v want have="" brokers=""
   want="$(qf_topology_line)"
   if [[ -f "$f" ]]; then
     have="$(sed -n 's/^export //p' "$f" | tr '\n' ' ')"; have="${have% }"
-    if [[ "$have" != "$want" ]] && qf_topology_running; then
-      qf_die "the running stack has another topology ($have); asked: $want. Run ./qaflow down first"
+    brokers="$(sed -n 's/^export QAFLOW_KAFKA_BROKERS=//p' "$f")"
+    if [[ -n "$brokers" && "$brokers" != "$QAFLOW_KAFKA_BROKERS" ]] && qf_topology_running; then
+      qf_die "the running stack has $brokers Kafka broker(s), asked: $QAFLOW_KAFKA_BROKERS. Run ./qaflow down first"
     fi
   fi
   qf_dirs
