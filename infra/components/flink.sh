@@ -1,11 +1,13 @@
-# infra/components/flink.sh: a real Apache Flink 2.2 standalone cluster (JobManager + TaskManager) running the ScoreJob.
+# infra/components/flink.sh: a real Apache Flink 2.2 standalone cluster (JobManager + TaskManagers) running the ScoreJob.
 #
 # Settings (environment, defaults in brackets):
 #   QAFLOW_FLINK_PORT [8081]         REST API + Web UI          QAFLOW_FLINK_RPC_PORT [6123] JobManager RPC
 #   QAFLOW_FLINK_JM_MEMORY [768m]    JobManager process size    QAFLOW_FLINK_TM_MEMORY [1536m] TaskManager process size
 #   QAFLOW_FLINK_SLOTS [2]           task slots                 QAFLOW_FLINK_DIR [$QAFLOW_VAR/flink] conf, checkpoints
 #   QAFLOW_FLINK_SUBMIT [1]          submit the ScoreJob on start (0: cluster only)
-#   QAFLOW_SCORER_URLS [http://127.0.0.1:${QAFLOW_SCORER_PORT:-5002}] scorer addresses, comma-separated
+#   QAFLOW_FLINK_TASKMANAGERS [1]    TaskManagers (processes flink-taskmanager, flink-taskmanager-2 ...)
+#   QAFLOW_FLINK_PARALLELISM [1]     the cluster's default parallelism, which the ScoreJob runs with
+#   QAFLOW_SCORER_URLS [every replica of the scorer component] scorer addresses, comma-separated
 #   QAFLOW_FLINK_JOB_ARGS []         extra ScoreJob arguments (e.g. "--threshold 0.7"); QAFLOW_SCOREJOB_* env too
 
 flink_version() { sed -n 's:.*<flink.version>\(.*\)</flink.version>.*:\1:p' "$QAFLOW_ROOT/infra/flink/pom.xml"; }
@@ -14,7 +16,12 @@ flink_job_jar() { printf '%s/flink/target/qaflow-scorejob-0.1.0.jar' "$QAFLOW_RO
 flink_port() { printf '%s' "${QAFLOW_FLINK_PORT:-8081}"; }
 flink_dir() { printf '%s' "${QAFLOW_FLINK_DIR:-$QAFLOW_VAR/flink}"; }
 flink_url() { printf 'http://127.0.0.1:%s' "$(flink_port)"; }
-flink_scorer_urls() { printf '%s' "${QAFLOW_SCORER_URLS:-http://127.0.0.1:${QAFLOW_SCORER_PORT:-5002}}"; }
+flink_scorer_urls() {
+  if [[ -n "${QAFLOW_SCORER_URLS:-}" ]]; then printf '%s' "$QAFLOW_SCORER_URLS"
+  elif qf_has_fn scorer_urls; then scorer_urls
+  else printf 'http://127.0.0.1:%s' "${QAFLOW_SCORER_PORT:-5002}"; fi
+}
+flink_tms() { printf '%s' "${QAFLOW_FLINK_TASKMANAGERS:-1}"; }
 
 # flink_setup: fetch the Flink runtime jars (no flink-dist on Maven Central) into the shared cache once,
 # build the ScoreJob jar, and resolve everything the offline unit tests (ctest flink_unit) need.
@@ -52,7 +59,8 @@ taskmanager:
   bind-host: 127.0.0.1
   numberOfTaskSlots: ${QAFLOW_FLINK_SLOTS:-2}
   memory: { process.size: ${QAFLOW_FLINK_TM_MEMORY:-1536m}, managed.fraction: 0.1 }
-parallelism: { default: 1 }
+parallelism: { default: ${QAFLOW_FLINK_PARALLELISM:-1} }
+$( (($(flink_tms) > 1)) && echo "taskmanager.load-balance.mode: SLOTS  # spread the job's slots over the TaskManagers")
 rest: { address: 127.0.0.1, bind-address: 127.0.0.1, port: $(flink_port), bind-port: $(flink_port) }
 web: { upload.dir: $d/upload, tmpdir: $d/tmp, submit.enable: true, cancel.enable: true }
 io.tmp.dirs: $d/tmp
@@ -102,10 +110,27 @@ flink_cli() {
 
 flink_rest_ok() { qf_http_ok "$(flink_url)/overview"; }
 flink_tm_registered() {
-  curl -fsS --max-time 2 "$(flink_url)/overview" | jq -e '.taskmanagers >= 1' >/dev/null
+  curl -fsS --max-time 2 "$(flink_url)/overview" | jq -e --argjson n "$(flink_tms)" '.taskmanagers >= $n' >/dev/null
 }
 
-# flink_cluster_start: start the JobManager and a TaskManager (idempotent) and wait until a TM is registered.
+# flink_tm_start I: TaskManager I (process flink-taskmanager for 1, flink-taskmanager-I for the others; its
+# resource id, shown in the Web UI, is qaflow-taskmanager-I), unless it runs.
+flink_tm_start() {
+  local i="$1" name params jvm dyn d
+  name="$(qf_replica_name flink-taskmanager "$i")"; d="$(flink_dir)"
+  qf_pid "$name" >/dev/null && return 0
+  local -a opts; read -r -a opts <<<"$(flink_java_opts)"
+  params="$(flink_resource_params TM)" || qf_die "Flink memory calculation failed"
+  jvm="$(sed -n 1p <<<"$params")"; dyn="$(sed -n 2p <<<"$params")"
+  ((i == 1)) || dyn+=" -D taskmanager.resource-id=qaflow-taskmanager-$i"
+  qf_info "starting Flink TaskManager$( ((i == 1)) || echo " #$i") (${QAFLOW_FLINK_TM_MEMORY:-1536m}, ${QAFLOW_FLINK_SLOTS:-2} slots)"
+  # shellcheck disable=SC2086
+  qf_spawn "$name" java $jvm "${opts[@]}" -Dlog.file="$(qf_logfile "$name")" \
+    -Dlog4j.configurationFile="$d/conf/log4j.properties" -cp "$(flink_libs)/*" \
+    org.apache.flink.runtime.taskexecutor.TaskManagerRunner --configDir "$d/conf" $dyn
+}
+
+# flink_cluster_start: start the JobManager and the TaskManagers (idempotent) and wait until they are registered.
 flink_cluster_start() {
   qf_need java curl jq
   [[ -f "$(flink_libs)/.complete" ]] || qf_die "Flink runtime jars missing ($(flink_libs)): run ./qaflow setup"
@@ -123,19 +148,11 @@ flink_cluster_start() {
       -Dlog4j.configurationFile="$d/conf/log4j.properties" -cp "$(flink_libs)/*" \
       org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint --configDir "$d/conf" $dyn
   fi
-  if ! qf_pid flink-taskmanager >/dev/null; then
-    local params jvm dyn
-    params="$(flink_resource_params TM)" || qf_die "Flink memory calculation failed"
-    jvm="$(sed -n 1p <<<"$params")"; dyn="$(sed -n 2p <<<"$params")"
-    qf_info "starting Flink TaskManager (${QAFLOW_FLINK_TM_MEMORY:-1536m}, ${QAFLOW_FLINK_SLOTS:-2} slots)"
-    # shellcheck disable=SC2086
-    qf_spawn flink-taskmanager java $jvm "${opts[@]}" -Dlog.file="$(qf_logfile flink-taskmanager)" \
-      -Dlog4j.configurationFile="$d/conf/log4j.properties" -cp "$(flink_libs)/*" \
-      org.apache.flink.runtime.taskexecutor.TaskManagerRunner --configDir "$d/conf" $dyn
-  fi
+  local i
+  for ((i = 1; i <= $(flink_tms); i++)); do flink_tm_start "$i"; done
   qf_wait_for "Flink REST on port $(flink_port)" "$QAFLOW_START_TIMEOUT" flink_rest_ok \
     || { qf_tail_log flink 40; qf_die "Flink JobManager did not start"; }
-  qf_wait_for "a Flink TaskManager to register" "$QAFLOW_START_TIMEOUT" flink_tm_registered \
+  qf_wait_for "$(flink_tms) Flink TaskManager(s) to register" "$QAFLOW_START_TIMEOUT" flink_tm_registered \
     || { qf_tail_log flink-taskmanager 40; qf_die "Flink TaskManager did not register"; }
 }
 
@@ -178,8 +195,10 @@ flink_submit() {
   args+=("${extra[@]}" "$@")
   local restore="" body
   [[ "${QAFLOW_FLINK_FRESH:-0}" == 1 ]] || restore="$(flink_latest_restore_point)"
-  body="$(jq -n --arg cls org.qaflow.flink.ScoreJob --arg sp "$restore" '$ARGS.positional as $a
-      | {entryClass: $cls, programArgsList: $a} + (if $sp == "" then {} else {savepointPath: $sp,
+  # parallelism: what `flink run -p N` sets (the REST API does not take parallelism.default of the cluster)
+  body="$(jq -n --arg cls org.qaflow.flink.ScoreJob --arg sp "$restore" --argjson p "${QAFLOW_FLINK_PARALLELISM:-1}" \
+    '$ARGS.positional as $a
+      | {entryClass: $cls, programArgsList: $a, parallelism: $p} + (if $sp == "" then {} else {savepointPath: $sp,
         allowNonRestoredState: true} end)' --args -- "${args[@]}")"
   [[ -n "$restore" ]] && qf_info "ScoreJob resumes from $restore"
   local res jid
@@ -252,12 +271,15 @@ flink_stop() {
   if qf_pid flink >/dev/null && jid="$(flink_job_id)" && [[ -n "$jid" ]]; then
     flink_stop_job_with_savepoint "$jid" || true
   fi
-  qf_stop flink-taskmanager 30
+  qf_replica_stop flink-taskmanager "$(flink_tms)" 30
   qf_stop flink 30
 }
 
+# flink_status: the JobManager's line (as with one TaskManager), then with more TaskManagers one line each
+# (its RPC port from the REST API).
 flink_status() {
-  local pid tm state
+  local pid tm state i tms
+  tms="$(flink_tms)"
   if pid="$(qf_pid flink)"; then
     tm="$(qf_pid flink-taskmanager || echo -)"
     state="$(flink_job_state)"
@@ -265,4 +287,21 @@ flink_status() {
   else
     printf 'down %s -\n' "$(flink_port)"
   fi
+  [[ "$(qf_replicas flink-taskmanager "$tms" | tail -1)" != 1 ]] || return 0
+  for i in $(qf_replicas flink-taskmanager "$tms"); do
+    printf '%s taskmanager %s\n' "$(qf_status_line "$(qf_replica_name flink-taskmanager "$i")" "$(flink_tm_port "$i")")" "$i"
+  done
+}
+
+# flink_tm_port I: TaskManager I's RPC port, as the JobManager knows it ("-" when it is not registered).
+flink_tm_port() {
+  local id="qaflow-taskmanager-$1" port
+  if (($1 == 1)); then
+    port="$(curl -fsS --max-time 3 "$(flink_url)/taskmanagers" 2>/dev/null | jq -r '[.taskmanagers[]
+      | select(.id | startswith("qaflow-taskmanager-") | not)][0].path // empty' | sed -n 's/.*:\([0-9]*\)\/.*/\1/p')"
+  else
+    port="$(curl -fsS --max-time 3 "$(flink_url)/taskmanagers" 2>/dev/null | jq -r --arg id "$id" \
+      '.taskmanagers[] | select(.id == $id) | .path' | sed -n 's/.*:\([0-9]*\)\/.*/\1/p')"
+  fi
+  printf '%s' "${port:--}"
 }

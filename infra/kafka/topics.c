@@ -20,22 +20,27 @@ typedef struct topics_config {
     const char *file;      /* --file: lines "name partitions", '#' comments */
     const char *prefix;    /* --prefix: prepended to every name (a test's private copy) */
     int delete;            /* --delete: delete the topics instead */
+    int replication;       /* --replication-factor: replicas of each partition */
+    int min_insync;        /* --min-insync: the topics' min.insync.replicas */
     int timeout_ms;        /* --timeout-ms: admin request timeout */
 } topics_config;
 
 static void topics_usage(FILE *out)
 {
     fprintf(out,
-            "Usage: qaflow-kafka-topics --bootstrap HOST:PORT --file TOPICS.txt [--prefix P] [--delete]\n"
-            "                           [--timeout-ms N]\n"
+            "Usage: qaflow-kafka-topics --bootstrap HOST:PORT[,HOST:PORT...] --file TOPICS.txt [--prefix P]\n"
+            "                           [--replication-factor N] [--min-insync N] [--delete] [--timeout-ms N]\n"
             "Creates every topic of TOPICS.txt (lines: name partitions; infra/kafka/topics.txt is qaflow's\n"
-            "one topic list) that does not exist yet, replication factor 1, in one CreateTopics request;\n"
-            "prints one line per topic. Exit 0 when every topic exists with its partition count, 1 otherwise.\n"
+            "one topic list) that does not exist yet, with N replicas per partition and min.insync.replicas,\n"
+            "in one CreateTopics request; prints one line per topic. Exit 0 when every topic exists with its\n"
+            "partition count and replication factor, 1 otherwise.\n"
             "With --prefix, the names are P<name> (a test's private copy of the topics); with --delete,\n"
             "those topics are deleted instead (exit 0 when none is left).\n"
             "  --bootstrap   broker address       (env QAFLOW_KAFKA_BOOTSTRAP)\n"
             "  --file        topic list           (env QAFLOW_KAFKA_TOPICS_FILE)\n"
             "  --prefix      name prefix          (env QAFLOW_KAFKA_TOPICS_PREFIX, default none)\n"
+            "  --replication-factor  replicas per partition (env QAFLOW_KAFKA_TOPICS_REPLICATION, default 1)\n"
+            "  --min-insync  min.insync.replicas of new topics (env QAFLOW_KAFKA_TOPICS_MIN_INSYNC, default 1)\n"
             "  --delete      delete, not create\n"
             "  --timeout-ms  request timeout, ms  (env QAFLOW_KAFKA_TOPICS_TIMEOUT_MS, default 30000)\n");
 }
@@ -79,12 +84,17 @@ static int topics_read(const char *file, const char *prefix, topics_spec *specs,
     return n;
 }
 
-/* topics_existing: partition count of NAME in METADATA, 0 when absent. */
-static int topics_existing(const rd_kafka_metadata_t *md, const char *name)
+/* topics_existing: partition count of NAME in METADATA, 0 when absent; *replicas gets the replica count of
+ * its partition 0. */
+static int topics_existing(const rd_kafka_metadata_t *md, const char *name, int *replicas)
 {
+    *replicas = 0;
     for (int i = 0; i < md->topic_cnt; i++)
-        if (strcmp(md->topics[i].topic, name) == 0 && md->topics[i].err == RD_KAFKA_RESP_ERR_NO_ERROR)
+        if (strcmp(md->topics[i].topic, name) == 0 && md->topics[i].err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            if (md->topics[i].partition_cnt > 0)
+                *replicas = md->topics[i].partitions[0].replica_cnt;
             return md->topics[i].partition_cnt;
+        }
     return 0;
 }
 
@@ -120,17 +130,27 @@ static int topics_results(const rd_kafka_topic_result_t **res, size_t rcnt, cons
 }
 
 /* topics_create: create SPECS[i] for each i with MISSING[i]; returns the number of failures. */
-static int topics_create(rd_kafka_t *rk, const topics_spec *specs, const int *missing, int n, int timeout_ms)
+static int topics_create(rd_kafka_t *rk, const topics_spec *specs, const int *missing, int n, const topics_config *cfg)
 {
+    int timeout_ms = cfg->timeout_ms;
+    char isr[16];
+    snprintf(isr, sizeof isr, "%d", cfg->min_insync);
     rd_kafka_NewTopic_t *nt[TOPICS_MAX];
     int cnt = 0, failures = 0;
     char err[256];
     for (int i = 0; i < n; i++) {
         if (!missing[i])
             continue;
-        nt[cnt] = rd_kafka_NewTopic_new(specs[i].name, specs[i].partitions, 1, err, sizeof err);
+        nt[cnt] = rd_kafka_NewTopic_new(specs[i].name, specs[i].partitions, cfg->replication, err, sizeof err);
         if (!nt[cnt]) {
             fprintf(stderr, "error: topic %s: %s\n", specs[i].name, err);
+            failures++;
+            continue;
+        }
+        rd_kafka_resp_err_t ce = rd_kafka_NewTopic_set_config(nt[cnt], "min.insync.replicas", isr);
+        if (ce != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            fprintf(stderr, "error: topic %s: %s\n", specs[i].name, rd_kafka_err2str(ce));
+            rd_kafka_NewTopic_destroy(nt[cnt]);
             failures++;
             continue;
         }
@@ -194,6 +214,7 @@ static int topics_parse_args(int argc, char **argv, topics_config *cfg)
     static const struct option longopts[] = {
         {"bootstrap", required_argument, NULL, 'b'}, {"file", required_argument, NULL, 'f'},
         {"prefix", required_argument, NULL, 'p'}, {"delete", no_argument, NULL, 'd'},
+        {"replication-factor", required_argument, NULL, 'r'}, {"min-insync", required_argument, NULL, 'm'},
         {"timeout-ms", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     const char *env;
     cfg->bootstrap = getenv("QAFLOW_KAFKA_BOOTSTRAP");
@@ -201,19 +222,24 @@ static int topics_parse_args(int argc, char **argv, topics_config *cfg)
     cfg->prefix = (env = getenv("QAFLOW_KAFKA_TOPICS_PREFIX")) ? env : "";
     cfg->delete = 0;
     cfg->timeout_ms = (env = getenv("QAFLOW_KAFKA_TOPICS_TIMEOUT_MS")) ? atoi(env) : 30000;
+    cfg->replication = (env = getenv("QAFLOW_KAFKA_TOPICS_REPLICATION")) ? atoi(env) : 1;
+    cfg->min_insync = (env = getenv("QAFLOW_KAFKA_TOPICS_MIN_INSYNC")) ? atoi(env) : 1;
     int c;
-    while ((c = getopt_long(argc, argv, "b:f:p:dt:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "b:f:p:dt:r:m:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'b': cfg->bootstrap = optarg; break;
         case 'f': cfg->file = optarg; break;
         case 'p': cfg->prefix = optarg; break;
         case 'd': cfg->delete = 1; break;
         case 't': cfg->timeout_ms = atoi(optarg); break;
+        case 'r': cfg->replication = atoi(optarg); break;
+        case 'm': cfg->min_insync = atoi(optarg); break;
         case 'h': topics_usage(stdout); exit(0);
         default: topics_usage(stderr); return -1;
         }
     }
-    if (!cfg->bootstrap || !cfg->file || cfg->timeout_ms <= 0) {
+    if (!cfg->bootstrap || !cfg->file || cfg->timeout_ms <= 0 || cfg->replication < 1 || cfg->min_insync < 1 ||
+        cfg->min_insync > cfg->replication) {
         topics_usage(stderr);
         return -1;
     }
@@ -265,11 +291,16 @@ int main(int argc, char **argv)
         return 1;
     }
     for (int i = 0; i < n; i++) {
-        int have = topics_existing(md, specs[i].name);
+        int replicas;
+        int have = topics_existing(md, specs[i].name, &replicas);
         missing[i] = have == 0;
         if (have != 0 && have != specs[i].partitions) {
             fprintf(stderr, "warning: topic %s has %d partitions, expected %d\n", specs[i].name, have,
                     specs[i].partitions);
+            rc = 1;
+        } else if (have != 0 && replicas != cfg.replication) {
+            fprintf(stderr, "warning: topic %s has replication factor %d, expected %d\n", specs[i].name, replicas,
+                    cfg.replication);
             rc = 1;
         } else if (have != 0) {
             printf("exists %s\n", specs[i].name);
@@ -277,7 +308,7 @@ int main(int argc, char **argv)
     }
     rd_kafka_metadata_destroy(md);
 
-    if (topics_create(rk, specs, missing, n, cfg.timeout_ms) != 0)
+    if (topics_create(rk, specs, missing, n, &cfg) != 0)
         rc = 1;
     rd_kafka_destroy(rk);
     return rc;

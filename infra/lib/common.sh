@@ -155,3 +155,60 @@ qf_need() {
     command -v "$c" >/dev/null 2>&1 || qf_die "'$c' not found: run ./qaflow setup"
   done
 }
+
+# Replicas of a component: replica 1 is NAME (its pid and log files as with one process), replica i > 1 is NAME-i.
+qf_replica_name() { if (($2 == 1)); then printf '%s' "$1"; else printf '%s-%s' "$1" "$2"; fi; }
+
+# qf_replicas NAME N: 1..N, then every higher replica that still has a pid file (started by an earlier,
+# larger setting: status shows it and down stops it).
+qf_replicas() {
+  local name="$1" n="$2" i f
+  for ((i = 1; i <= n; i++)); do echo "$i"; done
+  for f in "$QAFLOW_VAR/run/$name"-*.pid; do
+    [[ -f "$f" ]] || continue
+    f="${f##*/$name-}"; f="${f%.pid}"
+    [[ "$f" =~ ^[0-9]+$ ]] && ((f > n)) && echo "$f"
+  done | sort -n -u
+}
+
+# qf_replica_port PORT1 PORT2 I: replica I's port: PORT1 for replica 1, PORT2 + I - 2 for the others.
+qf_replica_port() { if (($3 == 1)); then printf '%s' "$1"; else printf '%s' $(($2 + $3 - 2)); fi; }
+
+# qf_replica_status NAME N WORD PORT_FN: one status line per replica of NAME (PORT_FN I prints replica I's
+# port), with the detail "WORD I" unless NAME runs alone.
+qf_replica_status() {
+  local name="$1" n="$2" word="$3" portfn="$4" i
+  for i in $(qf_replicas "$name" "$n"); do
+    printf '%s%s\n' "$(qf_status_line "$(qf_replica_name "$name" "$i")" "$("$portfn" "$i")")" \
+      "$( ((n == 1 && i == 1)) || echo " $word $i")"
+  done
+}
+
+# qf_replica_stop NAME N [TIMEOUT_S]: stop every replica of NAME, the highest first.
+qf_replica_stop() {
+  local i
+  for i in $(qf_replicas "$1" "$2" | sort -rn); do qf_stop "$(qf_replica_name "$1" "$i")" "${3:-30}"; done
+}
+
+# qf_replica_spawn NAME I PORT DESC CMD...: start replica I of NAME (CMD, serving on PORT) unless it runs. A
+# port taken by something else is an error naming its setting (QAFLOW_<NAME>_PORT, for I > 1 _REPLICA_PORT).
+qf_replica_spawn() {
+  local name="$1" i="$2" port="$3" desc="$4" pname var
+  shift 4
+  pname="$(qf_replica_name "$name" "$i")"
+  qf_pid "$pname" >/dev/null && return 0
+  var="QAFLOW_${name^^}_PORT"; ((i == 1)) || var="QAFLOW_${name^^}_REPLICA_PORT"
+  qf_port_open "$port" && qf_die "port $port is already taken (set $var)"
+  qf_info "starting $desc$( ((i == 1)) || echo " #$i") on 127.0.0.1:$port"
+  qf_spawn "$pname" "$@"
+}
+
+# qf_replica_wait NAME N DESC HEALTH_FN: wait until each replica I of 1..N passes HEALTH_FN I.
+qf_replica_wait() {
+  local i pname
+  for ((i = 1; i <= $2; i++)); do
+    pname="$(qf_replica_name "$1" "$i")"
+    qf_wait_service "$pname" "$3 #$i /health" "$QAFLOW_START_TIMEOUT" "$4" "$i" \
+      || qf_die "$3 #$i did not become healthy (see $(qf_logfile "$pname"))"
+  done
+}

@@ -4,6 +4,7 @@
 qf_config_defaults() {
   : "${QAFLOW_VAR:=$QAFLOW_ROOT/var}"
   qf_settings_file
+  qf_topology_defaults
   : "${QAFLOW_BUILD_DIR:=$QAFLOW_ROOT/build}"
   [[ "$QAFLOW_BUILD_DIR" = /* ]] || QAFLOW_BUILD_DIR="$QAFLOW_ROOT/$QAFLOW_BUILD_DIR"
   : "${QAFLOW_BIN_DIR:=$QAFLOW_BUILD_DIR/bin}"
@@ -46,8 +47,41 @@ qf_settings_file() {
   done <"$f"
 }
 
+# The topology: how many of each part run (./qaflow up --scale, docs/scaling.md). The values of the
+# running stack are kept in $QAFLOW_VAR/run/topology.env (written by up, removed by a full down), so
+# every later command sees the stack as it was started; a variable in the environment wins.
+QF_TOPOLOGY_VARS=(QAFLOW_KAFKA_BROKERS QAFLOW_FLINK_TASKMANAGERS QAFLOW_FLINK_PARALLELISM QAFLOW_STORAGE_REPLICAS
+  QAFLOW_SCORERS QAFLOW_LLM_WORKERS)
+qf_topology_defaults() {
+  local v line
+  QF_TOPOLOGY_FROM_ENV=" "
+  for v in "${QF_TOPOLOGY_VARS[@]}"; do [[ -n "${!v:-}" ]] && QF_TOPOLOGY_FROM_ENV+="$v "; done
+  if [[ -f "$QAFLOW_VAR/run/topology.env" ]]; then
+    while IFS= read -r line; do
+      [[ "$line" =~ ^export\ (QAFLOW_[A-Z_]+)=([0-9]+)$ ]] || continue
+      [[ " ${QF_TOPOLOGY_VARS[*]} " == *" ${BASH_REMATCH[1]} "* && -z "${!BASH_REMATCH[1]:-}" ]] \
+        && printf -v "${BASH_REMATCH[1]}" '%s' "${BASH_REMATCH[2]}"
+    done <"$QAFLOW_VAR/run/topology.env"
+  fi
+  : "${QAFLOW_KAFKA_BROKERS:=1}" "${QAFLOW_FLINK_TASKMANAGERS:=1}" "${QAFLOW_FLINK_PARALLELISM:=1}"
+  : "${QAFLOW_STORAGE_REPLICAS:=1}" "${QAFLOW_SCORERS:=1}" "${QAFLOW_LLM_WORKERS:=2}"
+  for v in "${QF_TOPOLOGY_VARS[@]}"; do
+    [[ "${!v}" =~ ^[1-9][0-9]?$ ]] || qf_die "$v must be a number from 1 to 99 (is '${!v}')"
+  done
+  export "${QF_TOPOLOGY_VARS[@]}"
+}
+
 # Addresses derived from the ports, for clients and services.
-qf_kafka_bootstrap() { printf '127.0.0.1:%s' "$QAFLOW_KAFKA_PORT"; }
+# Kafka node i (1..QAFLOW_KAFKA_BROKERS) listens on QAFLOW_KAFKA_PORT + 2(i-1), its controller on
+# QAFLOW_KAFKA_CONTROLLER_PORT + 2(i-1); every client gets the whole list.
+qf_kafka_node_port() { printf '%s' $((QAFLOW_KAFKA_PORT + 2 * ($1 - 1))); }
+qf_kafka_controller_port() { printf '%s' $((QAFLOW_KAFKA_CONTROLLER_PORT + 2 * ($1 - 1))); }
+qf_kafka_bootstrap() {
+  local i sep=""
+  for ((i = 1; i <= ${QAFLOW_KAFKA_BROKERS:-1}; i++)); do
+    printf '%s127.0.0.1:%s' "$sep" "$(qf_kafka_node_port "$i")"; sep=,
+  done
+}
 qf_pg_dsn() {
   printf 'postgresql://%s:%s@127.0.0.1:%s/%s' "$QAFLOW_PG_USER" "$QAFLOW_PG_PASSWORD" "$QAFLOW_PG_PORT" "$QAFLOW_PG_DB"
 }

@@ -50,6 +50,7 @@ cmd_up() {
   local -a names
   mapfile -t names < <(qf_select_components "$@")
   qf_dirs
+  qf_topology_record
   qf_has_fn llm_switch && llm_switch
   local n
   for n in "${names[@]}"; do
@@ -65,6 +66,7 @@ cmd_down() {
   for ((i = ${#names[@]} - 1; i >= 0; i--)); do
     qf_call "${names[i]}" stop
   done
+  (($# > 0)) || qf_topology_forget
 }
 
 cmd_status() {

@@ -5,7 +5,13 @@
 qf_service_targets() {
   local i mode=""
   printf 'storage http://127.0.0.1:%s /metrics?format=prometheus\n' "$QAFLOW_STORAGE_PORT"
+  for ((i = 2; i <= ${QAFLOW_STORAGE_REPLICAS:-1}; i++)); do # replicas: see infra/components/storage.sh
+    printf 'storage-%s http://127.0.0.1:%s /metrics?format=prometheus\n' "$i" "$((${QAFLOW_STORAGE_REPLICA_PORT:-5031} + i - 2))"
+  done
   printf 'scorer http://127.0.0.1:%s /metrics\n' "${QAFLOW_SCORER_PORT:-5002}"
+  for ((i = 2; i <= ${QAFLOW_SCORERS:-1}; i++)); do # replicas: see infra/components/scorer.sh
+    printf 'scorer-%s http://127.0.0.1:%s /metrics\n' "$i" "$((${QAFLOW_SCORER_REPLICA_PORT:-5041} + i - 2))"
+  done
   for ((i = 1; i <= ${QAFLOW_LLM_WORKERS:-2}; i++)); do
     printf 'llm-worker-%s http://127.0.0.1:%s /metrics\n' "$i" "$((${QAFLOW_LLM_WORKER_METRICS_PORT:-5011} + i - 1))"
   done

@@ -28,7 +28,7 @@ static const config_entry console_config[] = {
     { "sse-clients", "QAFLOW_CONSOLE_SSE_CLIENTS", NULL, CONFIG_INT, "32", 1, 1000, "most open /api/events streams" },
     { "www", "QAFLOW_CONSOLE_WWW", NULL, CONFIG_STRING, CONSOLE_WWW_DIR, 0, 0, "folder of the pages and static files" },
     { "vendor", "QAFLOW_CONSOLE_VENDOR", NULL, CONFIG_STRING, CONSOLE_VENDOR_DIR, 0, 0, "npm's node_modules (uplot/dist is served under /vendor/uplot/)" },
-    { "brokers", "QAFLOW_KAFKA_BROKERS", NULL, CONFIG_STRING, "127.0.0.1:9092", 0, 0, "Kafka bootstrap servers" },
+    { "brokers", "QAFLOW_KAFKA_BOOTSTRAP", NULL, CONFIG_STRING, "127.0.0.1:9092", 0, 0, "Kafka bootstrap servers" },
     { "kafka-property", "QAFLOW_CONSOLE_KAFKA_PROPS", "-X", CONFIG_LIST, NULL, 0, 0, "librdkafka setting key=value (repeatable)" },
     { "kafka-timeout-ms", "QAFLOW_CONSOLE_KAFKA_TIMEOUT_MS", NULL, CONFIG_INT, "3000", 100, 60000, "bound of every Kafka request" },
     { "scan-limit", "QAFLOW_CONSOLE_SCAN_LIMIT", NULL, CONFIG_INT, "5000", 1, 1000000, "messages read per partition when browsing by key" },

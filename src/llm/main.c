@@ -17,7 +17,7 @@
 #include "worker.h"
 
 static const config_entry settings[] = {
-    {"brokers", "QAFLOW_KAFKA_BROKERS", NULL, CONFIG_STRING, "127.0.0.1:9092", 0, 0, "Kafka bootstrap servers"},
+    {"brokers", "QAFLOW_KAFKA_BOOTSTRAP", NULL, CONFIG_STRING, "127.0.0.1:9092", 0, 0, "Kafka bootstrap servers"},
     {"group", "QAFLOW_LLM_GROUP", NULL, CONFIG_STRING, "qaflow-llm-workers", 0, 0, "Kafka consumer group"},
     {"client-id", "QAFLOW_LLM_CLIENT_ID", NULL, CONFIG_STRING, "qaflow-llm-worker", 0, 0, "Kafka client.id"},
     {"topic-pending", "QAFLOW_TOPIC_PENDING", NULL, CONFIG_STRING, MSG_TOPIC_PENDING, 0, 0, "input topic"},

@@ -13,7 +13,7 @@
 
 static const config_entry settings[] = {
     {"policy", "QAFLOW_RETRY_POLICY", NULL, CONFIG_STRING, NULL, 0, 0, "overload | quota (required)"},
-    {"brokers", "QAFLOW_KAFKA_BROKERS", NULL, CONFIG_STRING, "127.0.0.1:9092", 0, 0, "Kafka bootstrap servers"},
+    {"brokers", "QAFLOW_KAFKA_BOOTSTRAP", NULL, CONFIG_STRING, "127.0.0.1:9092", 0, 0, "Kafka bootstrap servers"},
     {"group", "QAFLOW_RETRY_GROUP", NULL, CONFIG_STRING, NULL, 0, 0, "consumer group (default qaflow-retry-<policy>)"},
     {"client-id", "QAFLOW_RETRY_CLIENT_ID", NULL, CONFIG_STRING, NULL, 0, 0, "Kafka client.id (default qaflow-retry-<policy>)"},
     {"topic-in", "QAFLOW_RETRY_TOPIC_IN", NULL, CONFIG_STRING, NULL, 0, 0, "input topic (default " MSG_TOPIC_ERR_OVERLOAD " or " MSG_TOPIC_ERR_QUOTA ")"},

@@ -36,7 +36,7 @@ static const config_entry storage_config[] = {
     { "cache-prefix", "QAFLOW_CACHE_PREFIX", NULL, CONFIG_STRING, "qaflow:result:", 0, 0, "Redis key prefix of cached results" },
     { "cache-ttl", "QAFLOW_CACHE_TTL", NULL, CONFIG_INT, "86400", 0, 31536000, "Redis TTL of a cached result in seconds (0: none, eviction by policy)" },
     { "local-cache", "QAFLOW_STORAGE_LOCAL_CACHE", NULL, CONFIG_INT, "8192", 0, 16777216, "in-process result slots in front of Redis (0: off; results over 16 KiB are not kept)" },
-    { "brokers", "QAFLOW_KAFKA_BROKERS", NULL, CONFIG_STRING, "127.0.0.1:9092", 0, 0, "Kafka bootstrap servers" },
+    { "brokers", "QAFLOW_KAFKA_BOOTSTRAP", NULL, CONFIG_STRING, "127.0.0.1:9092", 0, 0, "Kafka bootstrap servers" },
     { "kafka", NULL, NULL, CONFIG_ALIAS, "brokers", 0, 0, "the old spelling, still accepted" },
     { "kafka-property", "QAFLOW_STORAGE_KAFKA_PROPS", "-X", CONFIG_LIST, NULL, 0, 0, "librdkafka setting key=value for producer and consumer (repeatable)" },
     { "kafka-prop", NULL, NULL, CONFIG_ALIAS, "kafka-property", 0, 0, "the old spelling, still accepted" },

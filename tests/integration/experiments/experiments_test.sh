@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # experiments_test.sh: each ./qaflow experiment command in a short mode on a whole stack of its own (LLM stub).
-# The stack runs on QAFLOW_TEST_PORT_BASE + 900..916 with its state under $QAFLOW_TEST_VAR/exp-stack and is
+# The stack runs on QAFLOW_TEST_PORT_BASE + 900..917 with its state under $QAFLOW_TEST_VAR/exp-stack and is
 # stopped at the end. Checks: every table, CSV and chart is written; the numbers in the tables are the
 # measured ones (recomputed here from the raw qaflow-traffic summaries); without faults both modes answer
 # everything; under faults every asynchronous question ends in a final state (answered or dead-lettered);
@@ -21,6 +21,7 @@ export QAFLOW_FLINK_PORT=$((b + 907)) QAFLOW_FLINK_RPC_PORT=$((b + 908)) QAFLOW_
 export QAFLOW_LLAMA_PORT=$((b + 910)) QAFLOW_LLM_WORKER_METRICS_PORT=$((b + 911))
 export QAFLOW_RETRY_OVERLOAD_PORT=$((b + 913)) QAFLOW_RETRY_QUOTA_PORT=$((b + 914))
 export QAFLOW_EXPERIMENT_STORAGE_PORT=$((b + 915)) QAFLOW_EXPERIMENT_REDIS_PORT=$((b + 916))
+export QAFLOW_CONSOLE_PORT=$((b + 917))   # up starts the console too: never on the default 8080
 unset QAFLOW_SCOREJOB_THRESHOLD
 OUT="$QAFLOW_VAR/out"
 rm -rf "$QAFLOW_VAR"; mkdir -p "$OUT"

@@ -7,16 +7,7 @@
 source "$(dirname "$0")/lib.sh"
 require_env
 ROOT="$(cd "$(dirname "$0")/../../.." && pwd)"
-[[ "$QAFLOW_TEST_PG_DSN" =~ ^postgresql://([^:]+):([^@]+)@127\.0\.0\.1:([0-9]+)/(.+)$ ]] || fail "DSN $QAFLOW_TEST_PG_DSN"
-export QAFLOW_ROOT="$ROOT" QAFLOW_PG_USER="${BASH_REMATCH[1]}" QAFLOW_PG_PASSWORD="${BASH_REMATCH[2]}"
-export QAFLOW_PG_PORT="${BASH_REMATCH[3]}" QAFLOW_PG_DB="qaflow_sweeper_$$"
-DSN="postgresql://$QAFLOW_PG_USER:$QAFLOW_PG_PASSWORD@127.0.0.1:$QAFLOW_PG_PORT/$QAFLOW_PG_DB"
-# shellcheck source=/dev/null
-for f in "$ROOT"/infra/lib/*.sh "$ROOT"/infra/components/postgres.sh; do source "$f"; done
-psql "$QAFLOW_TEST_PG_DSN" -Xq -c "CREATE DATABASE $QAFLOW_PG_DB" >/dev/null || fail "cannot create $QAFLOW_PG_DB"
-trap 'cleanup; psql "$QAFLOW_TEST_PG_DSN" -Xq -c "DROP DATABASE IF EXISTS $QAFLOW_PG_DB WITH (FORCE)" >/dev/null 2>&1 || true' EXIT
-postgres_migrate >/dev/null || fail "migrations failed"
-QAFLOW_TEST_PG_DSN="$DSN"   # psql_q and start_storage use the private database from here on
+private_database sweeper   # psql_q and start_storage use it from here on
 
 start_storage sweeper $((QAFLOW_TEST_PORT_BASE + 146)) --no-relay --no-consumer \
   --sweep-interval-s 1 --stuck-after-s 2 --stuck-max-requeues 2

@@ -107,3 +107,21 @@ wait_status() {
 }
 
 now_iso() { date -u +%Y-%m-%dT%H:%M:%S.%3NZ; }
+
+# private_database NAME: a migrated database of the test's own (for services that look at every row, e.g. the
+# sweeper); from here on QAFLOW_TEST_PG_DSN names it, and it is dropped on exit (through the test stack's
+# database: a database cannot be dropped from a connection to itself).
+private_database() {
+  local root f
+  root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
+  [[ "$QAFLOW_TEST_PG_DSN" =~ ^postgresql://([^:]+):([^@]+)@127\.0\.0\.1:([0-9]+)/(.+)$ ]] || fail "DSN $QAFLOW_TEST_PG_DSN"
+  export QAFLOW_ROOT="$root" QAFLOW_PG_USER="${BASH_REMATCH[1]}" QAFLOW_PG_PASSWORD="${BASH_REMATCH[2]}"
+  export QAFLOW_PG_PORT="${BASH_REMATCH[3]}" QAFLOW_PG_DB="qaflow_$1_$$"
+  # shellcheck source=/dev/null
+  for f in "$root"/infra/lib/*.sh "$root"/infra/components/postgres.sh; do source "$f"; done
+  PRIVATE_DB_ADMIN_DSN="$QAFLOW_TEST_PG_DSN"
+  psql "$PRIVATE_DB_ADMIN_DSN" -Xq -c "CREATE DATABASE $QAFLOW_PG_DB" >/dev/null || fail "cannot create $QAFLOW_PG_DB"
+  trap 'cleanup; psql "$PRIVATE_DB_ADMIN_DSN" -Xq -c "DROP DATABASE IF EXISTS $QAFLOW_PG_DB WITH (FORCE)" >/dev/null 2>&1 || true' EXIT
+  postgres_migrate >/dev/null || fail "migrations failed"
+  QAFLOW_TEST_PG_DSN="postgresql://$QAFLOW_PG_USER:$QAFLOW_PG_PASSWORD@127.0.0.1:$QAFLOW_PG_PORT/$QAFLOW_PG_DB"
+}
