@@ -1,9 +1,10 @@
-/* test_consumer.c -- the at-least-once consumer against librdkafka's in-process mock cluster: contiguous commits, poison, pause, give-back. */
+/* consumer_test.c -- the at-least-once consumer against the test stack's Kafka broker: contiguous commits, poison, pause, give-back. */
 #include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "consumer.h"
@@ -11,10 +12,56 @@
 #include "prom.h"
 #include "timeutil.h"
 
-static const char *const TOPIC_IN = "in";
-static const char *const TOPIC_FAILED = "failed";
+/* This run's own topics and groups (names made unique per run), on the broker QAFLOW_TEST_KAFKA. */
+static char topic_in[96], topic_failed[96], group_in[96], group_failed[96];
+static const char *TOPIC_IN = topic_in;
+static const char *TOPIC_FAILED = topic_failed;
 
-/* Produces one message with the mock cluster's own producer and waits for its delivery. */
+/* Creates this run's two topics (1 partition each) and waits for the broker's answer (at most 30 s). */
+static int create_topics(rd_kafka_t *rk)
+{
+    char err[256];
+    rd_kafka_NewTopic_t *nt[2];
+    const char *names[2] = {topic_in, topic_failed};
+    for (int i = 0; i < 2; i++)
+        nt[i] = rd_kafka_NewTopic_new(names[i], 1, 1, err, sizeof err);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_CreateTopics(rk, nt, 2, NULL, q);
+    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 30000);
+    int rc = -1;
+    if (ev && rd_kafka_event_error(ev) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        size_t n = 0;
+        const rd_kafka_topic_result_t **r = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
+        rc = 0;
+        for (size_t i = 0; i < n; i++)
+            if (rd_kafka_topic_result_error(r[i]) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+                fprintf(stderr, "create %s: %s\n", rd_kafka_topic_result_name(r[i]), rd_kafka_topic_result_error_string(r[i]));
+                rc = -1;
+            }
+    } else {
+        fprintf(stderr, "create topics: %s\n", ev ? rd_kafka_event_error_string(ev) : "no answer in 30 s");
+    }
+    if (ev)
+        rd_kafka_event_destroy(ev);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_NewTopic_destroy_array(nt, 2);
+    return rc;
+}
+
+/* Deletes this run's topics (best effort, bounded). */
+static void delete_topics(rd_kafka_t *rk)
+{
+    rd_kafka_DeleteTopic_t *dt[2] = {rd_kafka_DeleteTopic_new(topic_in), rd_kafka_DeleteTopic_new(topic_failed)};
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_DeleteTopics(rk, dt, 2, NULL, q);
+    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 10000);
+    if (ev)
+        rd_kafka_event_destroy(ev);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_DeleteTopic_destroy_array(dt, 2);
+}
+
+/* Produces one message and waits for its delivery. */
 static void produce(rd_kafka_t *p, const char *topic, const char *key, size_t keylen, const char *value)
 {
     rd_kafka_producev(p, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(0), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
@@ -60,13 +107,10 @@ static int header_is(rd_kafka_message_t *m, const char *name, const char *want, 
 static consumer *make(const char *brokers, const char *group, const char *const *topic, prom_registry *prom,
                       const char *prefix)
 {
-    /* librdkafka 2.0's mock broker now and then leaves a new connection unanswered: give up on it
-     * after 2 s (the default is 30 s) and connect again */
     static const char *const props[] = {"session.timeout.ms=6000", "heartbeat.interval.ms=500",
-                                        "topic.metadata.refresh.interval.ms=1000",
-                                        "socket.connection.setup.timeout.ms=2000"};
+                                        "topic.metadata.refresh.interval.ms=1000"};
     consumer_opts o = {.brokers = brokers, .group = group, .topics = topic, .ntopics = 1, .props = props,
-                       .nprops = 4, .topic_failed = TOPIC_FAILED, .stage = "llm", .prom = prom,
+                       .nprops = 3, .topic_failed = TOPIC_FAILED, .stage = "llm", .prom = prom,
                        .metric_prefix = prefix};
     char err[256] = "";
     consumer *c = consumer_create(&o, err, sizeof err);
@@ -78,16 +122,23 @@ int main(void)
 {
     log_init("test", getenv("TEST_LOG") ? getenv("TEST_LOG") : "error", NULL, 0);
     char err[256];
+    const char *brokers = getenv("QAFLOW_TEST_KAFKA");
+    if (!brokers || !*brokers) {
+        fprintf(stderr, "QAFLOW_TEST_KAFKA is not set: run under ./qaflow test, or eval \"$(./qaflow test-stack env)\" first\n");
+        return 1;
+    }
+    unsigned long tag = (unsigned long)time(NULL) * 100000UL + (unsigned long)getpid() % 100000UL;
+    snprintf(topic_in, sizeof topic_in, "consumer-test-%lu-in", tag);
+    snprintf(topic_failed, sizeof topic_failed, "consumer-test-%lu-failed", tag);
+    snprintf(group_in, sizeof group_in, "consumer-test-%lu-g", tag);
+    snprintf(group_failed, sizeof group_failed, "consumer-test-%lu-g2", tag);
     rd_kafka_conf_t *pc = rd_kafka_conf_new();
-    rd_kafka_t *p = rd_kafka_new(RD_KAFKA_PRODUCER, pc, err, sizeof err);
-    rd_kafka_mock_cluster_t *mc = rd_kafka_mock_cluster_new(p, 1);
-    rd_kafka_mock_topic_create(mc, TOPIC_IN, 1, 1);
-    rd_kafka_mock_topic_create(mc, TOPIC_FAILED, 1, 1);
-    const char *brokers = rd_kafka_mock_cluster_bootstraps(mc);
-    rd_kafka_conf_t *pc2 = rd_kafka_conf_new();
-    rd_kafka_conf_set(pc2, "bootstrap.servers", brokers, NULL, 0);
-    rd_kafka_conf_set(pc2, "socket.connection.setup.timeout.ms", "2000", NULL, 0);
-    rd_kafka_t *prod = rd_kafka_new(RD_KAFKA_PRODUCER, pc2, err, sizeof err);
+    rd_kafka_conf_set(pc, "bootstrap.servers", brokers, NULL, 0);
+    rd_kafka_t *prod = rd_kafka_new(RD_KAFKA_PRODUCER, pc, err, sizeof err);
+    if (!prod || create_topics(prod) != 0) {
+        fprintf(stderr, "cannot create this test's topics on %s\n", brokers);
+        return 1;
+    }
     for (int i = 0; i < 5; i++) {
         char k[8];
         snprintf(k, sizeof k, "q%d", i);
@@ -95,7 +146,7 @@ int main(void)
     }
 
     prom_registry *prom = prom_registry_create();
-    consumer *c = make(brokers, "g", &TOPIC_IN, prom, "t");
+    consumer *c = make(brokers, group_in, &TOPIC_IN, prom, "t");
     CHECK(consumer_create(&(consumer_opts){.group = "g"}, err, sizeof err) == NULL); /* no topic */
 
     /* out-of-order completion: only the contiguous prefix is committed */
@@ -178,14 +229,16 @@ int main(void)
     CHECK(text && strstr(text, "t_pauses_total 1\n"));
     CHECK(text && strstr(text, "t_paused 0\n"));
     CHECK(text && strstr(text, "t_assigned_partitions 1\n"));
-    CHECK(text && strstr(text, "t_consumer_in_flight{topic=\"in\",partition=\"0\"} 0\n"));
+    char line[192];
+    snprintf(line, sizeof line, "t_consumer_in_flight{topic=\"%s\",partition=\"0\"} 0\n", topic_in);
+    CHECK(text && strstr(text, line));
     free(text);
     consumer_destroy(c);
 
     /* the dead letters, read by a consumer of the dead-letter topic; a poison message there is
      * counted and released, not sent again */
     prom_registry *prom2 = prom_registry_create();
-    consumer *f = make(brokers, "g2", &TOPIC_FAILED, prom2, "f");
+    consumer *f = make(brokers, group_failed, &TOPIC_FAILED, prom2, "f");
     consumer_ticket ft;
     rd_kafka_message_t *dl = take(f, &ft);
     CHECK(dl != NULL);
@@ -193,7 +246,9 @@ int main(void)
         char v[512];
         snprintf(v, sizeof v, "%.*s", (int)dl->len, (const char *)dl->payload);
         CHECK(strstr(v, "\"question_id\":\"unknown\"") != NULL);
-        CHECK(strstr(v, "\"reason\":\"malformed message on in: why ??\"") != NULL);
+        char want[192];
+        snprintf(want, sizeof want, "\"reason\":\"malformed message on %s: why ??\"", topic_in);
+        CHECK(strstr(v, want) != NULL);
         CHECK(strstr(v, "\"stage\":\"llm\"") != NULL);
         CHECK_INT(dl->key_len, 7);
         CHECK(header_is(dl, CONSUMER_HEADER_RAW_VALUE, "bad \xe2\x82", 6));
@@ -234,8 +289,7 @@ int main(void)
 
     prom_registry_destroy(prom);
     prom_registry_destroy(prom2);
+    delete_topics(prod);
     rd_kafka_destroy(prod);
-    rd_kafka_mock_cluster_destroy(mc);
-    rd_kafka_destroy(p);
     return CHECK_DONE();
 }
