@@ -133,7 +133,7 @@ def cmd_account(a):
            "re_enqueued_by_sweeper": rerun, "avg_attempts_completed": float(attempts[0]),
            "llm_errors": {"overload": int(llm_errors[0]), "quota": int(llm_errors[1]), "fatal": int(llm_errors[2])},
            "failed_reasons": {r[0]: int(r[1]) for r in reasons}, "faults": faults, "unrecovered": unrecovered}
-    res["ok"] = (lost == 0 and pending == 0 and dup == 0 and no_row == 0 and failed_with_row == 0
+    res["ok"] = (acc > 0 and lost == 0 and pending == 0 and dup == 0 and no_row == 0 and failed_with_row == 0
                  and completed + failed == acc and not unrecovered)
     with open(a.out, "w", encoding="utf-8") as f:
         json.dump(res, f, indent=2)

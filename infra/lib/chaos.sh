@@ -211,8 +211,10 @@ cmd_chaos() {
 
   local seconds count py="$QAFLOW_ROOT/infra/lib/chaos.py"
   seconds="$(awk -v m="$minutes" 'BEGIN { printf "%d", m * 60 }')"
-  count="$(awk -v s="$seconds" -v r="$rate" 'BEGIN { printf "%d", s * r }')"
-  ((count > 0)) || qf_die "chaos: --minutes and --rate give no question"
+  # Questions for up to twice the minutes plus 10 minutes: the traffic goes on past M minutes until the
+  # last fault has recovered (on a loaded machine the restarts take longer than the plan's slots).
+  count="$(awk -v s="$seconds" -v r="$rate" 'BEGIN { printf "%d", (2 * s + 600) * r }')"
+  ((seconds > 0 && count > 0)) || qf_die "chaos: --minutes and --rate give no question"
   python3 "$py" dataset --src "$QAFLOW_ROOT/dataset/sample.csv" --count "$count" --out "$CHAOS_OUT/questions.csv"
   mapfile -t faults < <(chaos_faults)
   python3 "$py" plan --seed "$seed" --seconds "$seconds" "${faults[@]}" >"$CHAOS_OUT/plan.txt"
@@ -221,7 +223,7 @@ cmd_chaos() {
 
   chaos_llm_config "$CHAOS_LLM_FAULTS" || qf_die "chaos: cannot set the LLM stub's faults (port $QAFLOW_LLMSTUB_PORT)"
   chaos_log "LLM faults on: $CHAOS_LLM_FAULTS (worker timeout ${QAFLOW_LLM_TIMEOUT_S:-as started})"
-  chaos_log "traffic: $count questions at $rate/s for $seconds s to $(storage_url)"
+  chaos_log "traffic: $rate questions/s for $seconds s (longer until the last fault has recovered) to $(storage_url)"
   local t0=$SECONDS
   (cd "$QAFLOW_ROOT" && exec "$traffic" --url "$(storage_url)" --dataset "$CHAOS_OUT/questions.csv" --count "$count" \
     --rate "$rate" --no-wait --results "$CHAOS_OUT/traffic.results.jsonl" --json --tag "chaos-$seed-$(date +%s)" \
@@ -233,11 +235,17 @@ cmd_chaos() {
     while ((SECONDS - t0 < ${at%.*})); do sleep 0.2; done
     chaos_fault "$fault" "$hold"
   done 3<"$CHAOS_OUT/plan.txt"
-  local rc=0
-  wait "$CHAOS_TRAFFIC_PID" || rc=$?
-  CHAOS_TRAFFIC_PID=""
+  # The traffic ends at M minutes, or 15 s after the last recovery (questions asked after it) if that is later.
+  local stop_at=$((SECONDS + 15 > t0 + seconds ? SECONDS + 15 : t0 + seconds))
+  while ((SECONDS < stop_at)) && kill -0 "$CHAOS_TRAFFIC_PID" 2>/dev/null; do sleep 0.5; done
+  ((SECONDS - t0 <= seconds)) || chaos_log "the faults took longer than $seconds s: the traffic ran $((SECONDS - t0)) s"
+  kill -TERM "$CHAOS_TRAFFIC_PID" 2>/dev/null || true
+  local rc=0 trc=0 t_end
+  wait "$CHAOS_TRAFFIC_PID" || trc=$?
+  CHAOS_TRAFFIC_PID="" t_end=$SECONDS
   chaos_llm_config "$CHAOS_LLM_CLEAR" || chaos_log "could not clear the LLM faults"
-  ((rc == 0)) || chaos_log "qaflow-traffic exited with $rc (see $CHAOS_OUT/traffic.log)"
+  # (its exit status after the SIGTERM says nothing; the accounting needs questions accepted, checked there)
+  ((trc == 0)) || chaos_log "qaflow-traffic exited with $trc (see $CHAOS_OUT/traffic.log)"
   jq -r 'select(.http_status == 202) | .question_id' "$CHAOS_OUT/traffic.results.jsonl" | sort -u >"$CHAOS_OUT/accepted.ids"
   chaos_log "traffic done: $(jq -c '{sent, accepted, rejected, errors: .send_errors}' "$CHAOS_OUT/traffic.json" 2>/dev/null ||
     echo '?'); $(wc -l <"$CHAOS_OUT/accepted.ids") questions got a 202; LLM faults off; draining (at most $drain s)"
@@ -251,7 +259,7 @@ cmd_chaos() {
     last="$left"
     sleep 2
   done
-  chaos_log "drain: ${left:-?} question(s) not final after $((SECONDS - t0 - seconds)) s"
+  chaos_log "drain: ${left:-?} question(s) not final $((SECONDS - t_end)) s after the traffic"
   PGHOST=127.0.0.1 PGPORT="$QAFLOW_PG_PORT" PGUSER="$QAFLOW_PG_USER" PGPASSWORD="$QAFLOW_PG_PASSWORD" \
     PGDATABASE="$QAFLOW_PG_DB" python3 "$py" account --ids "$CHAOS_OUT/accepted.ids" --faults "$CHAOS_FAULTS" \
     --out "$CHAOS_OUT/summary.json" | tee "$CHAOS_OUT/summary.txt" || rc=1
