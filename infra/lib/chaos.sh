@@ -201,7 +201,7 @@ cmd_chaos() {
   qf_need curl jq psql python3 kcat
   local traffic="$QAFLOW_BIN_DIR/qaflow-traffic"
   [[ -x "$traffic" ]] || qf_die "chaos: $traffic is missing (./qaflow build)"
-  CHAOS_OUT="${out:-$QAFLOW_VAR/chaos/$(date -u +%Y%m%dT%H%M%SZ)}"
+  CHAOS_OUT="$(realpath -m "${out:-$QAFLOW_VAR/chaos/$(date -u +%Y%m%dT%H%M%SZ)}")"
   CHAOS_FAULTS="$CHAOS_OUT/faults.tsv" CHAOS_FROZEN=() CHAOS_TRAFFIC_PID=""
   mkdir -p "$CHAOS_OUT"
   chaos_log "seed $seed (replay: ./qaflow chaos --minutes $minutes --rate $rate --llm $llm --seed $seed); files in $CHAOS_OUT"
