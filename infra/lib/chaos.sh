@@ -152,10 +152,7 @@ chaos_cleanup() {
 # chaos_stack_up LLM: start what is down (a fresh storage and fresh workers get the short bounds).
 chaos_stack_up() {
   export QAFLOW_LLM="$1" QAFLOW_LLM_EXPLICIT=1
-  if ! qf_pid storage >/dev/null; then
-    export QAFLOW_STORAGE_SWEEP_INTERVAL_S="${QAFLOW_STORAGE_SWEEP_INTERVAL_S:-10}"
-    export QAFLOW_STORAGE_STUCK_AFTER_S="${QAFLOW_STORAGE_STUCK_AFTER_S:-300}"
-  fi
+  if ! qf_pid storage >/dev/null; then export QAFLOW_STORAGE_SWEEP_INTERVAL_S="${QAFLOW_STORAGE_SWEEP_INTERVAL_S:-10}"; fi
   if ! qf_pid llm-worker-1 >/dev/null; then export QAFLOW_LLM_TIMEOUT_S="${QAFLOW_LLM_TIMEOUT_S:-15}"; fi
   if ! qf_pid retry-quota >/dev/null; then export QAFLOW_RETRY_MAX_DELAY_S="${QAFLOW_RETRY_MAX_DELAY_S:-60}"; fi
   # The stub's answers score 0.1-0.5: at the shipped 0.5 every question takes all 4 attempts; at 0.3
