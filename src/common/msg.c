@@ -303,8 +303,15 @@ static char *encode(const field *fs, size_t n, const void *m, char *err, size_t 
         } else {
             if (f->has_off != NO_HAS && !*(const int *)(base + f->has_off)) continue;
             switch (f->type) {
-            case F_INT:
-            case F_STATUS: v = json_integer(*(const int *)(base + f->off)); break;
+            case F_INT: v = json_integer(*(const int *)(base + f->off)); break;
+            case F_STATUS: {
+                /* Outside 100..599 it is no HTTP status (0: no answer at all, a timeout or a refused
+                 * connection): left out, so no decoder ever gets a value it must refuse. */
+                int st = *(const int *)(base + f->off);
+                if (st < 100 || st > 599) continue;
+                v = json_integer(st);
+                break;
+            }
             case F_LL: v = json_integer(*(const long long *)(base + f->off)); break;
             case F_DBL: v = json_real(*(const double *)(base + f->off)); break;
             case F_BOOL: v = json_boolean(*(const int *)(base + f->off)); break;

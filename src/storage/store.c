@@ -308,19 +308,24 @@ static const char *const SQL_VALIDATED_QUESTION =
     " failed_stage = NULL, updated_at = now() "
     "WHERE questions.run = EXCLUDED.run AND questions.status <> 'completed'";
 
-/* The run's record: completed is final (pending and failed move to it). */
+/* The run's record: completed is final (pending and failed move to it), except for a failed run that a
+ * later run replaced (a run the sweeper re-enqueued, or one asked again): it stays failed, so a late result
+ * of a run that was only slow does not give the question a second final result. */
 static const char *const SQL_VALIDATED_RUN =
     "INSERT INTO runs (question_id, run, status, started_at, finished_at) "
     "VALUES ($1, $2::int, 'completed', COALESCE($3::timestamptz, now()), now()) "
     "ON CONFLICT (question_id, run) DO UPDATE SET status = 'completed', failed_reason = NULL,"
-    " failed_stage = NULL, finished_at = now() WHERE runs.status <> 'completed'";
+    " failed_stage = NULL, finished_at = now() WHERE runs.status = 'pending' OR (runs.status = 'failed'"
+    " AND NOT EXISTS (SELECT 1 FROM questions q WHERE q.question_id = runs.question_id AND q.run > runs.run))";
 
+/* A result is stored only for a completed run (see SQL_VALIDATED_RUN, run just before in the transaction). */
 static const char *const SQL_VALIDATED_RESPONSE =
     "INSERT INTO responses (question_id, run, question_text, llm_response, original_answer, bert_score,"
     " processing_attempts, total_processing_time_ms, accepted_below_threshold, first_score, model,"
     " created_at, completed_at) "
-    "VALUES ($1, $13::int, $2, $3, $4, $5::double precision, $6::int, $7::bigint, $8::boolean,"
-    " $9::double precision, $10, $11::timestamptz, COALESCE($12::timestamptz, now())) "
+    "SELECT $1, $13::int, $2, $3, $4, $5::double precision, $6::int, $7::bigint, $8::boolean,"
+    " $9::double precision, $10, $11::timestamptz, COALESCE($12::timestamptz, now()) "
+    "WHERE EXISTS (SELECT 1 FROM runs WHERE question_id = $1 AND run = $13::int AND status = 'completed') "
     "ON CONFLICT (question_id, run) DO NOTHING";
 
 int store_persist_validated(pg_conn *c, const msg_validated *m, store_persist_info *info, char *err,

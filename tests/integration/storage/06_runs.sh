@@ -150,4 +150,17 @@ post_query "$t3" "Maybe."; q3="$(jq -r .question_id <<<"$BODY")"
 [[ -z "$(psql_q "SELECT new_run FROM qaflow_start_run('$q3', NULL, NULL, now(), 1)")" ]] || fail "run 1 restarted twice"
 [[ -z "$(psql_q "SELECT new_run FROM qaflow_start_run('$qid', NULL, NULL, now(), 3)")" ]] || fail "completed question restarted"
 [[ "$(psql_q "SELECT question_text = '$t3' FROM questions WHERE question_id = '$q3'")" == t ]] || fail "text kept"
+
+note "a late result of the replaced run 1 (it was only slow) leaves it failed and stores no result: one final row"
+late() { jq -c --arg id "$q3" --arg q "$t3" --argjson run "$1" '.question_id = $id | .question_text = $q | .run = $run
+  | .accepted_below_threshold = false | .bert_score = 0.9 | .processing_attempts = 1' <<<"$val"; }
+produce validated-responses "$q3" "$(late 1)"
+settle "$q3" 1
+[[ "$(psql_q "SELECT status || ':' || failed_reason FROM runs WHERE question_id = '$q3' AND run = 1")" == "failed:stuck: re-enqueued" ]] \
+  || fail "the replaced run 1 moved: $(psql_q "SELECT status, failed_reason FROM runs WHERE question_id = '$q3' AND run = 1")"
+[[ "$(psql_q "SELECT count(*) FROM responses WHERE question_id = '$q3'")" == 0 ]] || fail "a result stored for the replaced run 1"
+[[ "$(psql_q "SELECT status || ':' || run FROM questions WHERE question_id = '$q3'")" == pending:2 ]] || fail "run 2 not pending"
+produce validated-responses "$q3" "$(late 2)"
+wait_status "$q3" completed 60 >/dev/null || fail "run 2 not completed"
+[[ "$(psql_q "SELECT string_agg(run::text, ',') FROM responses WHERE question_id = '$q3'")" == 2 ]] || fail "results: not run 2's alone"
 echo PASS

@@ -193,6 +193,25 @@ static void test_rejections(void)
     CHECK(msg_error_decode(bad_status, strlen(bad_status), &e, err, sizeof err) == -1);
     CHECK(strstr(err, "http_status") != NULL);
 
+    /* an error without an HTTP answer (status 0: a timeout) encodes without http_status and decodes again */
+    msg_error timeout = {0};
+    timeout.question_id = "q_1";
+    timeout.question_text = "a";
+    timeout.original_answer = "b";
+    timeout.timestamp = "2025-10-28T10:30:00.000Z";
+    timeout.error_type = "overload";
+    timeout.run = 1;
+    timeout.has_http_status = 1;
+    timeout.http_status = 0;
+    char *enc = msg_error_encode(&timeout, err, sizeof err);
+    CHECK_MSG(enc != NULL && strstr(enc, "http_status") == NULL, "%s", enc ? enc : err);
+    if (enc) {
+        CHECK(msg_error_decode(enc, strlen(enc), &e, err, sizeof err) == 0);
+        CHECK(!e.has_http_status);
+        msg_error_free(&e);
+        free(enc);
+    }
+
     /* encode refuses a struct without a required string */
     msg_pending empty;
     memset(&empty, 0, sizeof empty);
