@@ -175,7 +175,7 @@ static void worker_llm_done(void *opaque, void *req_opaque, const llmclient_resu
         e.error_retries = q->error_retries; /* copied unchanged: the retry consumer adds 1 */
         e.timestamp = finished;
         e.error_type = overload ? "overload" : "quota";
-        e.has_http_status = 1;
+        e.has_http_status = c.http_status > 0; /* 0: no HTTP answer (timeout, refused) */
         e.http_status = c.http_status;
         e.error_message = c.message;
         e.has_retry_after_s = c.retry_after_s >= 0;
