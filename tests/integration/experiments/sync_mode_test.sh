@@ -107,7 +107,7 @@ pool)
   check_eq "after it: the next question is answered" 200 \
     "$(ex_post "$W/next.json" mode=sync "$T next: what is the capital of France?" "$REF")"
   check "metrics count the busy refusal" \
-    "curl -fsS '$EX_URL/metrics?format=prometheus' | grep -q 'qaflow_storage_sync_queries_total{outcome=\"busy\"} 1'"
+    "grep -q 'qaflow_storage_sync_queries_total{outcome=\"busy\"} 1' <<<\"\$(curl -fsS '$EX_URL/metrics?format=prometheus')\""
   ;;
 *) ex_die "unknown case $CASE" ;;
 esac
