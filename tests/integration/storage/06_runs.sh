@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # 06_runs.sh -- runs: a re-asked failed question is a new run (numbered, in its messages and rows); runs don't
 # mix in the tables or views; messages of an older run or attempt never move the current status; a completed
-# run is never downgraded; the result of a run is corrected from its stored attempts when the job lost them;
-# missing times are recorded unknown (NULL); the run rule a re-enqueue (sweeper) calls.
+# run is never downgraded; the result of a run is corrected from its stored attempts when the job lost them or
+# one arrives after the result; missing times are recorded unknown (NULL); the run rule a re-enqueue calls.
 source "$(dirname "$0")/lib.sh"
 require_env
 start_storage runs $((QAFLOW_TEST_PORT_BASE + 106))
@@ -142,6 +142,27 @@ wait_status "$q2" completed 60 >/dev/null || fail "q2 not completed"
 [[ "$(psql_q "SELECT unknown >= 1 FROM latency_by_stage WHERE stage = 'llm'")" == t ]] || fail "latency_by_stage.unknown"
 http GET "$STORAGE_URL/metrics?format=prometheus"
 grep -Eq '^qaflow_storage_unknown_times_total [1-9]' <<<"$BODY" || fail "unknown times not counted"
+
+note "an attempt stored after its run's result (the job records a late attempt after a restore) corrects it"
+t4="$(unique 'Which attempt came late?')"
+post_query "$t4" "$answer"; q4="$(jq -r .question_id <<<"$BODY")"
+produce low-quality-responses "$q4" "$(low "$q4" 1 1 0.3 "$c3")"
+settle "$q4" 1
+produce validated-responses "$q4" "$(jq -c --arg id "$q4" --arg q "$t4" '.question_id = $id | .question_text = $q
+  | .run = 1 | .bert_score = 0.3 | .processing_attempts = 2 | .llm_response = "answer 1 of run 1"' <<<"$val")"
+wait_status "$q4" completed 60 >/dev/null || fail "q4 not completed"
+[[ "$(psql_q "SELECT bert_score || '|' || COALESCE(first_score::text, 'none') FROM responses WHERE question_id = '$q4'")" == "0.3|none" ]] \
+  || fail "q4 before the late attempt: $(psql_q "SELECT * FROM responses WHERE question_id = '$q4'")"
+produce low-quality-responses "$q4" "$(low "$q4" 1 0 0.6 "$c3")"
+settle "$q4" 2
+for ((i = 0; i < 60; i++)); do
+  http GET "$STORAGE_URL/status/$q4"; st="$BODY"
+  jq -e '.result.bert_score == 0.6' <<<"$st" >/dev/null && break
+  sleep 0.5
+done
+jq -e '.result.bert_score == 0.6 and .result.first_score == 0.6 and .result.llm_response == "answer 0 of run 1"
+  and .result.processing_attempts == 2 and .result.accepted_below_threshold' <<<"$st" >/dev/null \
+  || fail "late attempt did not correct the result: $st"
 
 note "the run rule a re-enqueue calls: only a question still pending in the given run starts the next one"
 t3="$(unique 'Stuck?')"

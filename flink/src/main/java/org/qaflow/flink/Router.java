@@ -16,7 +16,9 @@ import java.time.Duration;
 /**
  * State is per question for its current run: an attempt of a newer run starts fresh state, one of an older
  * run is dropped. score >= threshold: validated. Below: low-quality, and questions-pending (retry_count + 1) while
- * retry_count < cap, else validated with the best attempt marked accepted_below_threshold.
+ * retry_count < cap, else validated with the best attempt marked accepted_below_threshold. A retry count already
+ * seen in the run is a duplicate; an older one not seen yet (re-scored after a restore, overtaken by its successor)
+ * is late: recorded (best, first score, its message) but never regenerated, also after the final message.
  */
 public class Router extends KeyedProcessFunction<String, Scored, OutRecord> {
     private static final long serialVersionUID = 1L;
@@ -30,6 +32,7 @@ public class Router extends KeyedProcessFunction<String, Scored, OutRecord> {
     private transient Counter belowThreshold;
     private transient Counter regenerations;
     private transient Counter duplicates;
+    private transient Counter late;
     private transient Counter failed;
     private transient Counter requeued;
     private transient Counter staleRuns;
@@ -56,6 +59,7 @@ public class Router extends KeyedProcessFunction<String, Scored, OutRecord> {
         belowThreshold = g.counter("accepted_below_threshold");
         regenerations = g.counter("regenerations");
         duplicates = g.counter("duplicates_dropped");
+        late = g.counter("late_attempts_recorded");
         failed = g.counter("failed");
         requeued = g.counter("requeued");
         staleRuns = g.counter("stale_runs_dropped");
@@ -76,6 +80,9 @@ public class Router extends KeyedProcessFunction<String, Scored, OutRecord> {
             return;
         }
         BestAttempt st = state.value();
+        if (st != null) {
+            st.upgradeLegacy();
+        }
         if (st != null && a.run < st.run) {
             staleRuns.inc();
             LOG.info("level=info event=stale_run question_id={} run={} current_run={}", a.questionId, a.run, st.run);
@@ -86,7 +93,11 @@ public class Router extends KeyedProcessFunction<String, Scored, OutRecord> {
             LOG.info("level=info event=new_run question_id={} run={} previous_run={}", a.questionId, a.run, st.run);
             st = null;
         }
-        if (st != null && (st.done || a.retryCount <= st.lastRetryCount)) {
+        if (st != null && !st.seen(a.retryCount) && a.retryCount < st.lastRetryCount) {
+            recordLate(s, st, now, out);
+            return;
+        }
+        if (st != null && (st.done || st.seen(a.retryCount))) {
             duplicates.inc();
             LOG.info("level=info event=duplicate question_id={} run={} retry_count={} done={}", a.questionId, a.run,
                     a.retryCount, st.done);
@@ -102,7 +113,7 @@ public class Router extends KeyedProcessFunction<String, Scored, OutRecord> {
             BestAttempt done = st != null ? st : new BestAttempt();
             done.run = a.run;
             done.done = true;
-            done.lastRetryCount = a.retryCount;
+            done.markSeen(a.retryCount);
             state.update(done);
             return;
         }
@@ -121,7 +132,7 @@ public class Router extends KeyedProcessFunction<String, Scored, OutRecord> {
             }
         }
         st.attemptsSeen++;
-        st.lastRetryCount = a.retryCount;
+        st.markSeen(a.retryCount);
         st.offer(s);
         if (s.score >= threshold) {
             validated.inc();
@@ -137,6 +148,40 @@ public class Router extends KeyedProcessFunction<String, Scored, OutRecord> {
                 validated.inc();
                 out.collect(Outputs.validatedBest(s, st, now));
                 st.done = true;
+            }
+        }
+        state.update(st);
+    }
+
+    /**
+     * An attempt older than the newest seen and not seen itself. Its successor exists, so it never regenerates and
+     * never ends the run at the cap; it is offered to the best (and is the first score when it is attempt 0), and
+     * its message is emitted as usual: low-quality below the threshold, validated at or above it. After the final
+     * message too: storage records the attempt and corrects the run's result from its stored attempts. A late
+     * rejected pair is only noted: the run goes on with its newer attempt.
+     */
+    private void recordLate(Scored s, BestAttempt st, long now, Collector<OutRecord> out) throws Exception {
+        Attempt a = s.attempt;
+        st.markSeen(a.retryCount);
+        late.inc();
+        boolean rejected = s.outcome == Scored.REJECTED;
+        LOG.warn("level=warn event=late_attempt question_id={} run={} retry_count={} last_retry_count={} done={} "
+                + "rejected={}", a.questionId, a.run, a.retryCount, st.lastRetryCount, st.done, rejected);
+        if (!rejected) {
+            st.attemptsSeen++;
+            if (a.retryCount == 0) {
+                st.firstScore = s.score;
+                st.firstMissing = false;
+            }
+            st.offer(s);
+            if (s.score >= threshold) {
+                if (!st.done) {
+                    validated.inc();
+                }
+                out.collect(Outputs.validated(s, st, now));
+                st.done = true;
+            } else {
+                out.collect(Outputs.lowQuality(s, threshold, now));
             }
         }
         state.update(st);

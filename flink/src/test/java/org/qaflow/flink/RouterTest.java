@@ -362,4 +362,105 @@ class RouterTest {
             assertEquals(0L, v.get("total_processing_time_ms"));
         }
     }
+
+    static List<String> topics(List<OutRecord> o) {
+        return o.stream().map(r -> r.topic).toList();
+    }
+
+    /**
+     * A restore re-scores attempt 0 (it was in the Async I/O state) after attempt 1, produced before the crash, was
+     * read again from Kafka: both are recorded, one low-quality each, the best is chosen among all three attempts
+     * with attempt 0's first_score, and attempt 0 regenerates nothing (attempt 2 exists already).
+     */
+    @Test
+    void anOlderAttemptAfterItsSuccessorIsRecordedNotRegenerated() throws Exception {
+        OperatorSubtaskState snap;
+        try (var h = harness(2)) {
+            h.processElement(attempt("other", 0, "unrelated", 0.9), NOW);
+            snap = h.snapshot(1L, NOW);
+        }
+        try (var h2 = restored(2, snap)) {
+            h2.processElement(attempt("q13", 1, "second", 0.3), NOW);
+            h2.processElement(attempt("q13", 0, "first, the best", 0.6), NOW);
+            assertEquals(List.of(Codec.LOW_QUALITY, Codec.PENDING, Codec.LOW_QUALITY),
+                    topics(h2.extractOutputValues()));
+            h2.processElement(attempt("q13", 0, "first again (true duplicate)", 0.6), NOW);
+            h2.processElement(attempt("q13", 1, "second again (true duplicate)", 0.3), NOW);
+            assertEquals(3, h2.extractOutputValues().size(), "a retry count already seen must be dropped");
+            h2.processElement(attempt("q13", 2, "third", 0.4), NOW);
+            List<OutRecord> o = h2.extractOutputValues();
+            assertEquals(List.of(Codec.LOW_QUALITY, Codec.PENDING, Codec.LOW_QUALITY, Codec.LOW_QUALITY,
+                    Codec.VALIDATED), topics(o));
+            List<Long> lq = new java.util.ArrayList<>();
+            for (OutRecord r : o) {
+                if (r.topic.equals(Codec.LOW_QUALITY)) {
+                    lq.add((Long) decode(r).get("retry_count"));
+                }
+            }
+            assertEquals(List.of(1L, 0L, 2L), lq);
+            assertEquals(2L, decode(o.get(1)).get("retry_count"));
+            Map<String, Object> v = decode(o.get(4));
+            assertEquals("first, the best", v.get("llm_response"));
+            assertEquals(0.6, (Double) v.get("bert_score"), 1e-12);
+            assertEquals(0.6, (Double) v.get("first_score"), 1e-12);
+            assertEquals(3L, v.get("processing_attempts"));
+            assertEquals(true, v.get("accepted_below_threshold"));
+        }
+    }
+
+    /**
+     * The run already ended (cap 1, attempt 1 seen first) when attempt 0 arrives: its low-quality message is still
+     * emitted, so storage records it and corrects the result (best 0.6, first_score 0.6); nothing else. A late
+     * attempt at or above the threshold gives a validated message of its own attempt number.
+     */
+    @Test
+    void aLateAttemptAfterTheFinalMessageIsStillRecorded() throws Exception {
+        try (var h = harness(1)) {
+            h.processElement(attempt("q14", 1, "second", 0.3), NOW);
+            assertEquals(List.of(Codec.LOW_QUALITY, Codec.VALIDATED), topics(out(h)));
+            assertFalse(decode(out(h).get(1)).containsKey("first_score"));
+            h.processElement(attempt("q14", 0, "first, the best", 0.6), NOW);
+            h.processElement(attempt("q14", 0, "first again", 0.6), NOW);
+            List<OutRecord> o = out(h);
+            assertEquals(List.of(Codec.LOW_QUALITY, Codec.VALIDATED, Codec.LOW_QUALITY), topics(o));
+            Map<String, Object> lq = decode(o.get(2));
+            assertEquals(0L, lq.get("retry_count"));
+            assertEquals(0.6, (Double) lq.get("bert_score"), 1e-12);
+            assertEquals("first, the best", lq.get("llm_response"));
+
+            h.processElement(attempt("q15", 1, "good", 0.8), NOW);
+            h.processElement(attempt("q15", 0, "better, late", 0.9), NOW);
+            List<OutRecord> v = out(h).subList(3, out(h).size());
+            assertEquals(List.of(Codec.VALIDATED, Codec.VALIDATED), topics(v));
+            Map<String, Object> lateV = decode(v.get(1));
+            assertEquals(1L, lateV.get("processing_attempts"));
+            assertEquals(0.9, (Double) lateV.get("bert_score"), 1e-12);
+            assertEquals(false, lateV.get("accepted_below_threshold"));
+        }
+    }
+
+    /** Retry counts beyond 63 fall back to "not newer than the last one seen"; state from before the bit set reads so. */
+    @Test
+    void retryCountsBeyondTheBitSetAndOlderStateFallBackToTheLastSeen() {
+        BestAttempt b = new BestAttempt();
+        b.markSeen(70);
+        b.markSeen(3);
+        assertTrue(b.seen(3) && b.seen(65) && b.seen(70));
+        assertFalse(b.seen(2) || b.seen(71) || b.seen(63));
+        assertEquals(70, b.lastRetryCount);
+        BestAttempt old = new BestAttempt();
+        old.lastRetryCount = 2;
+        old.attemptsSeen = 3;
+        old.upgradeLegacy();
+        assertTrue(old.seen(0) && old.seen(1) && old.seen(2));
+        assertFalse(old.seen(3));
+        old.lastRetryCount = 80;
+        old.seenRetries = 0;
+        old.upgradeLegacy();
+        assertTrue(old.seen(0) && old.seen(63) && old.seen(80));
+        assertFalse(old.seen(81));
+        // a POJO for Flink (not a Kryo generic type): its serializer restores older state with the new field at 0
+        assertTrue(org.apache.flink.api.common.typeinfo.TypeInformation.of(BestAttempt.class)
+                instanceof org.apache.flink.api.java.typeutils.PojoTypeInfo);
+    }
 }
