@@ -6,7 +6,7 @@
 #   qaflow-SERVICE [ARGS]   a qaflow service (qaflow-storage, -llm-worker, -retry, -scorer, -console, -llm-stub)
 #   health MODE   the container's healthcheck for MODE
 # Every setting is the launcher's environment variable (docs/compose.md); addresses are 127.0.0.1 with the
-# ports of the settings, except QAFLOW_KAFKA_BROKERS and QAFLOW_FLINK_URL, which may name an existing cluster
+# ports of the settings, except QAFLOW_KAFKA_BOOTSTRAP and QAFLOW_FLINK_URL, which may name an existing cluster
 # (QAFLOW_KAFKA_EXTERNAL=1, QAFLOW_FLINK_EXTERNAL=1: the kafka / flink-jobmanager services then only watch it).
 # State lives under QAFLOW_VAR (/var/lib/qaflow, a volume); logs go to stdout.
 set -euo pipefail
@@ -23,15 +23,15 @@ source "$QAFLOW_ROOT/infra/lib/common.sh"
 # shellcheck source=../infra/lib/config.sh
 source "$QAFLOW_ROOT/infra/lib/config.sh"
 qf_config_defaults
-: "${QAFLOW_KAFKA_BROKERS:=127.0.0.1:$QAFLOW_KAFKA_PORT}"
+: "${QAFLOW_KAFKA_BOOTSTRAP:=127.0.0.1:$QAFLOW_KAFKA_PORT}"
 : "${QAFLOW_FLINK_PORT:=8081}"
 : "${QAFLOW_FLINK_URL:=http://127.0.0.1:$QAFLOW_FLINK_PORT}"
 : "${QAFLOW_WAIT_TIMEOUT:=300}"
-export QAFLOW_KAFKA_BROKERS QAFLOW_FLINK_PORT QAFLOW_FLINK_URL
+export QAFLOW_KAFKA_BOOTSTRAP QAFLOW_FLINK_PORT QAFLOW_FLINK_URL
 READY=/run/qaflow.ready
 
 # The launcher's address helpers, pointed at the settings (an existing Kafka or Flink may be elsewhere).
-qf_kafka_bootstrap() { printf '%s' "$QAFLOW_KAFKA_BROKERS"; }
+qf_kafka_bootstrap() { printf '%s' "$QAFLOW_KAFKA_BOOTSTRAP"; }
 ep_source() {
   local c
   for c in "$@"; do
@@ -99,7 +99,7 @@ ep_redis() {
 }
 
 ep_kafka() {
-  [[ "${QAFLOW_KAFKA_EXTERNAL:-0}" == 1 ]] && ep_idle "using the existing Kafka at $QAFLOW_KAFKA_BROKERS"
+  [[ "${QAFLOW_KAFKA_EXTERNAL:-0}" == 1 ]] && ep_idle "using the existing Kafka at $QAFLOW_KAFKA_BOOTSTRAP"
   ep_source kafka
   local dir="$QAFLOW_VAR/data/kafka" libs; libs="$(kafka_libs)"
   mkdir -p "$dir"
@@ -116,14 +116,14 @@ ep_kafka() {
     -cp "$libs/*" kafka.Kafka "$dir/server.properties"
 }
 
-ep_kafka_ready() { kcat -L -b "$QAFLOW_KAFKA_BROKERS" -m 3 -t __qaflow_probe 2>/dev/null | grep -q broker; }
+ep_kafka_ready() { kcat -L -b "$QAFLOW_KAFKA_BOOTSTRAP" -m 3 -t __qaflow_probe 2>/dev/null | grep -q broker; }
 
 ep_topics() {
   local file="$QAFLOW_ROOT/infra/kafka/topics.txt"
-  qf_wait_for "Kafka at $QAFLOW_KAFKA_BROKERS" "$QAFLOW_WAIT_TIMEOUT" \
-    qaflow-kafka-topics --bootstrap "$QAFLOW_KAFKA_BROKERS" --file "$file" --timeout-ms 10000 \
-    || qf_die "could not create the topics of $file on $QAFLOW_KAFKA_BROKERS"
-  qaflow-kafka-topics --bootstrap "$QAFLOW_KAFKA_BROKERS" --file "$file"
+  qf_wait_for "Kafka at $QAFLOW_KAFKA_BOOTSTRAP" "$QAFLOW_WAIT_TIMEOUT" \
+    qaflow-kafka-topics --bootstrap "$QAFLOW_KAFKA_BOOTSTRAP" --file "$file" --timeout-ms 10000 \
+    || qf_die "could not create the topics of $file on $QAFLOW_KAFKA_BOOTSTRAP"
+  qaflow-kafka-topics --bootstrap "$QAFLOW_KAFKA_BOOTSTRAP" --file "$file"
 }
 
 # ep_flink PROCESS CLASS: the JobManager or a TaskManager in the foreground, configured by the launcher's
@@ -222,11 +222,11 @@ ep_run() {
   export QAFLOW_VAR=/tmp/qaflow
   qf_config_defaults
   qf_dirs
-  : "${QAFLOW_KAFKA_BROKERS:=$(qf_kafka_bootstrap)}"
+  : "${QAFLOW_KAFKA_BOOTSTRAP:=$(qf_kafka_bootstrap)}"
   : "${QAFLOW_PG_DSN:=$(qf_pg_dsn)}"
   : "${QAFLOW_REDIS:=$(qf_redis_addr)}"
   : "${QAFLOW_SCORER_URL:=http://127.0.0.1:${QAFLOW_SCORER_PORT:-5002}}"
-  export QAFLOW_KAFKA_BROKERS QAFLOW_PG_DSN QAFLOW_REDIS QAFLOW_SCORER_URL
+  export QAFLOW_KAFKA_BOOTSTRAP QAFLOW_PG_DSN QAFLOW_REDIS QAFLOW_SCORER_URL
   case "$1" in
     qaflow-storage) ep_llm_env ;;
     qaflow-llm-worker)

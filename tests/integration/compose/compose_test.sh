@@ -20,7 +20,7 @@ export QAFLOW_LLAMA_PORT=$((BASE + 964)) QAFLOW_PROMETHEUS_PORT=$((BASE + 965))
 export COMPOSE_PROJECT_NAME="qaflow-test-$BASE" COMPOSE_PROFILES=stub
 export QAFLOW_VAR="${QAFLOW_TEST_VAR:-$ROOT/var/test-$BASE}/compose"
 # The engine's own settings are none of the test's business (a DOCKER_HOST of the caller is kept).
-unset QAFLOW_KAFKA_BROKERS QAFLOW_PG_DSN QAFLOW_FLINK_URL QAFLOW_LLM QAFLOW_LLM_URL QAFLOW_SCORER_URLS
+unset QAFLOW_KAFKA_BOOTSTRAP QAFLOW_PG_DSN QAFLOW_FLINK_URL QAFLOW_LLM QAFLOW_LLM_URL QAFLOW_SCORER_URLS
 PORTS=$(seq $((BASE + 950)) $((BASE + 964)))
 # QAFLOW_COMPOSE_CMD: the Compose to test, "docker-compose" (Debian's 1.29, the default) or "docker compose" (v2).
 read -r -a COMPOSE <<<"${QAFLOW_COMPOSE_CMD:-docker-compose}"
