@@ -31,6 +31,18 @@ settle() {
   done
   fail "$1: $2 attempts rows expected, have $(psql_q "SELECT count(*) FROM attempts WHERE question_id = '$1'")"
 }
+# result_with_score QID SCORE: GET /status/QID until its result's bert_score is SCORE (at most 30 s); prints
+# the last body either way (the caller's checks say what was wrong).
+result_with_score() {
+  local i
+  for ((i = 0; i < 60; i++)); do
+    http GET "$STORAGE_URL/status/$1"
+    jq -e --argjson s "$2" '.result.bert_score == $s' <<<"$BODY" >/dev/null && break
+    sleep 0.5
+  done
+  printf '%s' "$BODY"
+}
+
 # marker: a message on every topic's partitions is hard to order; a persisted marker question, produced after
 # the messages under test and keyed the same, proves they were consumed (same key = same partition).
 consumed() {
@@ -96,11 +108,7 @@ produce validated-responses "$qid" "$val"
 st="$(wait_status "$qid" completed 60)" || fail "run 3 not completed: $st"
 settle "$qid" 5
 note "the result is the run's best stored attempt, and its first attempt's score"
-for ((i = 0; i < 60; i++)); do
-  http GET "$STORAGE_URL/status/$qid"; st="$BODY"
-  jq -e '.result.bert_score == 0.7' <<<"$st" >/dev/null && break
-  sleep 0.5
-done
+st="$(result_with_score "$qid" 0.7)"
 jq -e '.result.bert_score == 0.7 and .result.first_score == 0.7 and .result.llm_response == "answer 0 of run 3"
   and .result.processing_attempts == 4 and .result.accepted_below_threshold and .result.run == 3
   and [.result.runs[] | [.run, .status]] == [[1, "failed"], [2, "failed"], [3, "completed"]]
@@ -155,11 +163,7 @@ wait_status "$q4" completed 60 >/dev/null || fail "q4 not completed"
   || fail "q4 before the late attempt: $(psql_q "SELECT * FROM responses WHERE question_id = '$q4'")"
 produce low-quality-responses "$q4" "$(low "$q4" 1 0 0.6 "$c3")"
 settle "$q4" 2
-for ((i = 0; i < 60; i++)); do
-  http GET "$STORAGE_URL/status/$q4"; st="$BODY"
-  jq -e '.result.bert_score == 0.6' <<<"$st" >/dev/null && break
-  sleep 0.5
-done
+st="$(result_with_score "$q4" 0.6)"
 jq -e '.result.bert_score == 0.6 and .result.first_score == 0.6 and .result.llm_response == "answer 0 of run 1"
   and .result.processing_attempts == 2 and .result.accepted_below_threshold' <<<"$st" >/dev/null \
   || fail "late attempt did not correct the result: $st"
