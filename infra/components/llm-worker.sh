@@ -6,9 +6,13 @@
 # QAFLOW_LLM_MODEL, QAFLOW_LLM_OPENAI_ENDPOINT); every other worker setting can be given as its
 # environment variable (see qaflow-llm-worker --help), e.g. QAFLOW_LLM_CONCURRENCY.
 # Request concurrency: when the llm component started llama-server it publishes its slots
-# (QAFLOW_LLM_SLOTS); unless QAFLOW_LLM_CONCURRENCY is set, each of the N replicas then keeps
-# ceil(slots / N) requests in flight, so the workers together fill every slot and requests do not
-# queue inside llama-server (which would only add latency). Otherwise the worker's default applies.
+# (QAFLOW_LLM_SLOTS); unless QAFLOW_LLM_CONCURRENCY is set, each of the N replicas then keeps as
+# many requests in flight as there are slots, so any one replica can fill every slot. Kafka does
+# not split questions evenly between replicas (questions-pending has 3 partitions: 2 replicas get
+# 2 and 1), and with slots / N each, the replica that ran out of work left its share of the slots
+# idle: the pipeline delivered 64-78 % of llama-server's own answers/s, against 86-98 % with
+# slots each (docs/performance.md). What exceeds the slots waits in llama-server's queue, inside
+# the worker's request timeout. Otherwise the worker's default applies.
 
 : "${QAFLOW_LLM_WORKERS:=2}"
 : "${QAFLOW_LLM_WORKER_METRICS_PORT:=5011}"
@@ -23,12 +27,12 @@ llmw_replicas() {
   while ((i <= n)) || qf_pid "llm-worker-$i" >/dev/null; do echo "$i"; i=$((i + 1)); done
 }
 
-# llmw_concurrency: QAFLOW_LLM_CONCURRENCY if set, else ceil(QAFLOW_LLM_SLOTS / replicas) when the
-# LLM's slots are known, else nothing (the worker's own default).
+# llmw_concurrency: QAFLOW_LLM_CONCURRENCY if set, else QAFLOW_LLM_SLOTS when the LLM's slots are
+# known, else nothing (the worker's own default).
 llmw_concurrency() {
   if [[ -n "${QAFLOW_LLM_CONCURRENCY:-}" ]]; then echo "$QAFLOW_LLM_CONCURRENCY"; return; fi
   [[ "${QAFLOW_LLM_SLOTS:-}" =~ ^[1-9][0-9]*$ ]] || return 0
-  echo $(((QAFLOW_LLM_SLOTS + QAFLOW_LLM_WORKERS - 1) / QAFLOW_LLM_WORKERS))
+  echo "$QAFLOW_LLM_SLOTS"
 }
 
 llm-worker_setup() { :; } # built by the CMake tree (./qaflow build)

@@ -67,6 +67,7 @@ int llm_config_read(const config *c, llm_config *out, char *err, size_t errlen)
     if (n == 0 && !*out->prompt_template && !(out->stop[0] = strdup("\nQuestion:")))
         goto oom;
     out->temperature = config_get_double(c, "temperature");
+    out->regen_temperature = config_get_double(c, "regen-temperature");
     out->max_tokens = (int)config_get_int(c, "max-tokens");
     out->timeout_ms = (long)(config_get_double(c, "timeout-s") * 1000);
     out->connect_timeout_ms = (long)config_get_int(c, "connect-timeout-ms");

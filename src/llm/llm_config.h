@@ -19,6 +19,7 @@
     {"prompt-template", "QAFLOW_LLM_PROMPT", NULL, CONFIG_STRING, "", 0, 0, "prompt with {question} (\\n escapes); empty: built-in few-shot completion prompt"}, \
     {"stop", "QAFLOW_LLM_STOP", NULL, CONFIG_LIST, NULL, 0, 0, "stop sequence (repeatable, \\n escapes); default with the built-in prompt: \\nQuestion:"}, \
     {"temperature", "QAFLOW_LLM_TEMPERATURE", NULL, CONFIG_DOUBLE, "0.7", 0, 2, "sampling temperature"}, \
+    {"regen-temperature", "QAFLOW_LLM_REGEN_TEMPERATURE", NULL, CONFIG_DOUBLE, "-1", -1, 2, "sampling temperature of regenerations (retry_count >= 1); -1: --temperature"}, \
     {"max-tokens", "QAFLOW_LLM_MAX_TOKENS", NULL, CONFIG_INT, "128", 1, 8192, "longest answer in tokens"}, \
     {"timeout-s", "QAFLOW_LLM_TIMEOUT_S", NULL, CONFIG_DOUBLE, "120", 0.1, 3600, "whole LLM request timeout (then: overload)"}, \
     {"connect-timeout-ms", "QAFLOW_LLM_CONNECT_TIMEOUT_MS", NULL, CONFIG_INT, "3000", 1, 600000, "LLM connect timeout"}
@@ -32,9 +33,17 @@ typedef struct llm_config {
     const char *prompt_template; /* "" : the built-in one */
     char **stop;             /* NULL-terminated */
     double temperature;
+    double regen_temperature; /* < 0: temperature */
     int max_tokens;
     long timeout_ms, connect_timeout_ms;
 } llm_config;
+
+/* The sampling temperature of attempt retry_count + 1: regen_temperature for a regeneration when
+ * it is set (>= 0), else temperature. */
+static inline double llm_config_temperature(double temperature, double regen_temperature, int retry_count)
+{
+    return retry_count > 0 && regen_temperature >= 0 ? regen_temperature : temperature;
+}
 
 /* Reads the LLM_CONFIG_ENTRIES settings of c. Returns 0, or -1 with err filled (bad backend,
  * bad URL, out of memory). Free with llm_config_free. */

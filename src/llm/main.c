@@ -104,6 +104,7 @@ static int llm_start(service *s, void *app)
         .prompt_template = a->lc.prompt_template,
         .stop = (const char *const *)a->lc.stop,
         .temperature = a->lc.temperature,
+        .regen_temperature = a->lc.regen_temperature,
         .max_tokens = a->lc.max_tokens,
         .concurrency = (int)config_get_int(cfg, "concurrency"),
         .timeout_ms = a->lc.timeout_ms,

@@ -8,6 +8,7 @@
 
 #include "classify.h"
 #include "consumer.h"
+#include "llm_config.h"
 #include "llmclient.h"
 #include "log.h"
 #include "msg.h"
@@ -243,7 +244,9 @@ static void worker_take(worker *w, rd_kafka_message_t *m, const consumer_ticket 
     prom_gauge_set(w->m_jobs, w->jobs);
     j->key = strdup(j->q.question_id);
     char *text = prompt_render(w->prompt, j->q.question_text);
-    llm_params p = {w->o.backend, w->o.model, w->o.temperature, w->o.max_tokens, w->o.stop};
+    llm_params p = {w->o.backend, w->o.model,
+                    llm_config_temperature(w->o.temperature, w->o.regen_temperature, j->q.retry_count),
+                    w->o.max_tokens, w->o.stop};
     char *body = text ? backend_request_body(&p, text, prompt_seed(j->q.question_id, j->q.run, j->q.retry_count)) : NULL;
     free(text);
     j->llm_start_ms = timeutil_now_ms();

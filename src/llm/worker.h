@@ -26,6 +26,7 @@ typedef struct worker_opts {
     const char *prompt_template;  /* NULL/"": built-in few-shot template */
     const char *const *stop;      /* NULL-terminated */
     double temperature;
+    double regen_temperature;     /* regenerations (retry_count >= 1); < 0: temperature */
     int max_tokens;
     int concurrency;
     long timeout_ms;

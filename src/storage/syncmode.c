@@ -153,8 +153,9 @@ static int syncmode_ask(syncmode *s, syncmode_worker *w, const char *qid, const 
     memset(call, 0, sizeof *call);
     call->s = s;
     char *p = prompt_render(s->prompt, text);
-    llm_params lp = { s->llm.kind, s->llm.model, s->llm.temperature, s->llm.max_tokens,
-                      (const char *const *)s->llm.stop };
+    llm_params lp = { s->llm.kind, s->llm.model,
+                      llm_config_temperature(s->llm.temperature, s->llm.regen_temperature, retry_count),
+                      s->llm.max_tokens, (const char *const *)s->llm.stop };
     /* the seed of the run's first attempts: run 1 (prompt_seed varies it for later runs) */
     char *body = p ? backend_request_body(&lp, p, prompt_seed(qid, 1, retry_count)) : NULL;
     free(p);

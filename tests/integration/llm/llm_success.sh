@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # llm_success.sh -- questions-pending -> worker -> llm-responses-success with the seed's fields;
-# the reference answer never reaches the LLM; the seed differs per regeneration.
+# the reference answer never reaches the LLM; the seed differs per regeneration; regenerations
+# are sampled at --regen-temperature, first attempts at --temperature.
 . "$(dirname "$0")/lib.sh"
 
 start_stub
-start_worker w1 --concurrency 4
+start_worker w1 --concurrency 4 --regen-temperature 1.1
 wait_assigned w1 3 60
 
 N=6
@@ -42,14 +43,19 @@ leaks=$(jq --arg r "SECRET-REFERENCE-$RUN" '[.requests[] | select(.prompt | cont
 t_check "prompt shape" jq -e --arg r "$RUN" '[.requests[] | select(.prompt | contains("of run " + $r + "?"))][0].prompt
   | test("Question: What is success number [0-9]+ of run [0-9]+\\?\nAnswer:$")' "$T_DIR/requests.json" >/dev/null
 # the Ollama request is what docs/llm.md says: a raw completion (no chat template), not streamed, the
-# worker's own prompt (--print-prompt) and sampling options
+# worker's own prompt (--print-prompt) and sampling options. Question 1 is a regeneration (retry_count 1).
 q1="What is success number 1 of run $RUN?"
 t_check "ollama request body" jq -e --arg q "$q1" --arg p "$("$LLM_WORKER_BIN" --print-prompt "$q1")" '
   [.requests[] | select(.prompt | contains($q))][0].body
   | .prompt == $p and .raw == true and .stream == false and .model == "tinyllama"
-    and (.options.seed | type == "number") and .options.temperature == 0.7 and .options.num_predict == 128
+    and (.options.seed | type == "number") and .options.temperature == 1.1 and .options.num_predict == 128
     and .options.stop == ["\nQuestion:"] and (keys == ["model", "options", "prompt", "raw", "stream"])' \
   "$T_DIR/requests.json" >/dev/null
+# first attempts (retry_count 0: questions 3 and 6) at --temperature, regenerations at --regen-temperature
+temps=$(jq -c --arg r "$RUN" '[.requests[] | select(.prompt | contains("of run " + $r + "?"))
+  | {n: (.prompt | capture("success number (?<n>[0-9]+) of run").n | tonumber), t: .body.options.temperature}]
+  | unique_by(.n) | map("\(.n):\(.t)") | join(" ")' "$T_DIR/requests.json")
+[[ $temps == '"1:1.1 2:1.1 3:0.7 4:1.1 5:1.1 6:0.7"' ]] || t_fail "temperatures per question: $temps"
 # seeds: one per (question, retry_count); different questions/attempts get different seeds
 nseeds=$(jq --arg r "$RUN" '[.requests[] | select(.prompt | contains("of run " + $r + "?")) | .seed] | unique | length' "$T_DIR/requests.json")
 ((nseeds == N)) || t_fail "expected $N distinct seeds, got $nseeds"
