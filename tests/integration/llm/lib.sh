@@ -155,10 +155,10 @@ t_topics() {
   "$TOPICS_BIN" --bootstrap "$K" --file "$T_DIR/some-topics.txt" --prefix "$P" "${flag[@]}" >/dev/null ||
     t_fail "cannot $what topics $*"
   [[ $what == delete ]] || return 0
+  local deadline=$((SECONDS + 30)) meta
   for name in "$@"; do
-    local deadline=$((SECONDS + 30))
-    until kcat -L -b "$K" -t "$P$name" 2>&1 | grep -qiE "unknown topic|0 partitions"; do
-      ((SECONDS < deadline)) || t_fail "topic $P$name still listed 30 s after its deletion"
+    until meta=$(kcat -L -b "$K" -t "$P$name" 2>&1 || true); grep -qiE "unknown topic|0 partitions" <<<"$meta"; do
+      ((SECONDS < deadline)) || t_fail "topic $P$name still listed 30 s after its deletion: $meta"
       sleep 0.2
     done
   done
