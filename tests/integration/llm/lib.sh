@@ -170,13 +170,15 @@ metric() { curl -sf "127.0.0.1:$2/metrics" | awk -v n="$1" '$1 == n {print $2; e
 # wait_blocked NAME PRODUCE_PREFIX CONSUMER_PREFIX: waits (60 s at most) until process NAME, whose
 # producer cannot queue (its topics deleted), holds sends (<PRODUCE_PREFIX>_produce_blocked_total and
 # _produce_held > 0), has paused intake (<CONSUMER_PREFIX>_paused 1) and has sent a message again after
-# a failed delivery (message.timeout.ms); then checks /health (200, "blocked"), the WARN line, and
-# that 4 s later NAME still runs and still holds. Fails as soon as NAME exits.
+# a failed delivery (message.timeout.ms) since the last call; then checks /health (200, "blocked"), the
+# WARN line, and that 4 s later NAME still runs and still holds. Fails as soon as NAME exits.
+T_RESENDS=0
 wait_blocked() {
-  local name=$1 pp=$2 cp=$3 port deadline=$((SECONDS + 60)) health
+  local name=$1 pp=$2 cp=$3 port deadline=$((SECONDS + 60)) health n=0
   port=$(metrics_port "$name")
   until [[ $(metric "${pp}_produce_blocked_total" "$port") -gt 0 && $(metric "${pp}_produce_held" "$port") -gt 0 &&
-           $(metric "${cp}_paused" "$port") == 1 ]] && grep -q 'delivery.*failed.*sending again' "$T_DIR/$name.log"; do
+           $(metric "${cp}_paused" "$port") == 1 ]] &&
+        n=$(grep -c 'delivery.*failed.*sending again' "$T_DIR/$name.log") && ((n > T_RESENDS)); do
     ((SECONDS < deadline)) || t_fail "$name not blocked after 60 s: $(curl -sf "127.0.0.1:$port/metrics" | grep -E '_produce|_paused')"
     kill -0 "${PID_OF[$name]}" 2>/dev/null || t_fail "$name exited while Kafka could not take its writes"
     sleep 0.2
@@ -188,6 +190,7 @@ wait_blocked() {
   sleep 4
   kill -0 "${PID_OF[$name]}" 2>/dev/null || t_fail "$name exited while Kafka could not take its writes"
   [[ $(metric "${pp}_produce_held" "$port") -gt 0 ]] || t_fail "$name holds nothing while its topics are gone"
+  T_RESENDS=$n
   t_log "$name blocked: $(curl -sf "127.0.0.1:$port/metrics" | grep -E "^(${pp}_produce|${cp}_paused)" | tr '\n' ' ')"
 }
 
