@@ -81,6 +81,22 @@ static rd_kafka_message_t *take(consumer *c, consumer_ticket *t)
     return NULL;
 }
 
+/* Polls for ms milliseconds; returns how many messages came (each destroyed). */
+static int taken_within(consumer *c, int ms)
+{
+    consumer_ticket t;
+    int got = 0;
+    int64_t end = timeutil_mono_ms() + ms;
+    while (timeutil_mono_ms() < end) {
+        rd_kafka_message_t *m = consumer_poll(c, 100, &t);
+        if (m) {
+            got++;
+            rd_kafka_message_destroy(m);
+        }
+    }
+    return got;
+}
+
 /* The committed offset of TOPIC_IN[0] after a synchronous commit of what is stored. */
 static int64_t committed(consumer *c)
 {
@@ -207,17 +223,7 @@ int main(void)
     consumer_pause(c, 1);
     CHECK_INT(consumer_paused(c), 1);
     produce(prod, TOPIC_IN, "q7", 2, "{}");
-    int64_t end = timeutil_mono_ms() + 2000;
-    int got = 0;
-    while (timeutil_mono_ms() < end) {
-        consumer_ticket x;
-        rd_kafka_message_t *pm = consumer_poll(c, 100, &x);
-        if (pm) {
-            got++;
-            rd_kafka_message_destroy(pm);
-        }
-    }
-    CHECK_INT(got, 0);
+    CHECK_INT(taken_within(c, 2000), 0);
     consumer_pause(c, 0);
     m = take(c, &t[7]);
     CHECK(m != NULL && t[7].offset == 7);
@@ -282,16 +288,7 @@ int main(void)
     }
     CHECK_INT(consumer_flush(f, 10000), 0);
     CHECK_INT(consumer_in_flight(f), 0);
-    end = timeutil_mono_ms() + 2000;
-    got = 0;
-    while (timeutil_mono_ms() < end) {
-        rd_kafka_message_t *x = consumer_poll(f, 100, &ft);
-        if (x) {
-            got++;
-            rd_kafka_message_destroy(x);
-        }
-    }
-    CHECK_INT(got, 0); /* nothing was sent to the dead-letter topic for it */
+    CHECK_INT(taken_within(f, 2000), 0); /* nothing was sent to the dead-letter topic for it */
     text = prom_registry_render(prom2);
     CHECK(text && strstr(text, "f_malformed_total 1\n"));
     CHECK(text && strstr(text, "f_offset_stores_total 2\n"));
@@ -317,16 +314,7 @@ int main(void)
     consumer_pause(h, 1);
     consumer_pause(h, 0); /* the service resumes: the held sends still pause intake */
     produce(prod, TOPIC_IN, "q8", 2, "{}");
-    end = timeutil_mono_ms() + 2000;
-    got = 0;
-    while (timeutil_mono_ms() < end) {
-        rd_kafka_message_t *x = consumer_poll(h, 100, &ft);
-        if (x) {
-            got++;
-            rd_kafka_message_destroy(x);
-        }
-    }
-    CHECK_INT(got, 0);
+    CHECK_INT(taken_within(h, 2000), 0);
     CHECK_INT(consumer_held(h), 2);
     text = prom_registry_render(prom3);
     CHECK(text && strstr(text, "h_produce_blocked_total 2\n"));
