@@ -2,7 +2,7 @@
 
 # The integration tests `./qaflow test --sanitize` runs besides the unit tests: bad input, poison messages,
 # stalls and bounds, where memory errors would hide.
-QAFLOW_SANITIZE_TESTS='^(hostile_http_.*|storage_0[1-9]_.*|common_consumer|llm_integration_(poison|malformed|oversized|success)|retry_integration_(bounded|overload)|scorer_.*)$'
+QAFLOW_SANITIZE_TESTS='^(hostile_http_.*|storage_0[1-9]_.*|common_consumer|llm_integration_(poison|malformed|oversized|success|backpressure)|retry_integration_(bounded|overload|backpressure)|scorer_.*)$'
 
 # cmd_test [--sanitize] [CTEST_ARGS...]: exit status is ctest's. The throwaway stack is stopped on every path.
 # --sanitize: the C tree with ASan + UBSan in $QAFLOW_BUILD_DIR-sanitize; without CTEST_ARGS, the unit

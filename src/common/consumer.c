@@ -30,9 +30,14 @@ typedef struct consumer_dead {
     size_t rawkeylen;
 } consumer_dead;
 
+/* The envelope of one send, from consumer_send (or a dead letter) to its delivery report. A held one
+ * (not queued yet) owns copies of the service's topic, key and payload; a dead letter has its own. */
 typedef struct consumer_out {
     void *user;
     consumer_dead *dead;
+    char *topic, *key, *payload; /* the service's: borrowed during the first try, copies while held */
+    int copied;
+    struct consumer_out *next;   /* in the held list */
 } consumer_out;
 
 struct consumer {
@@ -41,13 +46,21 @@ struct consumer {
     kafka_producer *producer;
     offsets **offsets;  /* one tracker per topic */
     atomic_int assigned;
-    int paused;
+    int paused;         /* in effect: the service's pause or held sends */
+    int user_paused;    /* consumer_pause */
+    consumer_out *held, **held_tail; /* sends not queued yet, oldest first */
+    atomic_size_t nheld;
+    int blocked;        /* sends held: intake paused */
+    int64_t blocked_since_ms;
+    size_t blocked_sends;
     char metric_prefix[96];
     consumer_part_gauge *gauges;
     size_t ngauges;
-    prom_counter *m_taken, *m_poison, *m_stores, *m_pauses;
-    prom_gauge *m_assigned, *m_paused;
+    prom_counter *m_taken, *m_poison, *m_stores, *m_pauses, *m_blocked;
+    prom_gauge *m_assigned, *m_paused, *m_held;
 };
+
+static void consumer_apply_pause(consumer *c);
 
 /* ---------- metrics ---------- */
 
@@ -187,7 +200,130 @@ static void consumer_dead_free(consumer_dead *d)
     free(d);
 }
 
-/* Queues a dead letter (again); the envelope comes back in consumer_delivered. */
+/* One try to queue o, without waiting: 0, KAFKA_FULL, KAFKA_AGAIN or -1 (kafka_producer_offer). */
+static int consumer_offer(consumer *c, consumer_out *o, char *err, size_t errlen)
+{
+    consumer_dead *d = o->dead;
+    if (!d)
+        return kafka_producer_offer(c->producer, o->topic, o->key, o->payload, strlen(o->payload), NULL, 0, o, err,
+                                    errlen);
+    kafka_header h[2] = {{CONSUMER_HEADER_RAW_VALUE, d->raw, d->rawlen}, {CONSUMER_HEADER_RAW_KEY, d->rawkey, d->rawkeylen}};
+    size_t nh = d->raw ? 1 : 0;
+    if (d->raw && d->rawkey)
+        nh = 2;
+    return kafka_producer_offer(c->producer, c->o.topic_failed, d->key, d->payload, strlen(d->payload), h, nh, o, err,
+                                errlen);
+}
+
+/* Frees the copies of a service's message (queued: librdkafka has its own copy). */
+static void consumer_out_uncopy(consumer_out *o)
+{
+    if (o->copied) {
+        free(o->topic);
+        free(o->key);
+        free(o->payload);
+    }
+    o->topic = o->key = o->payload = NULL;
+    o->copied = 0;
+}
+
+static void consumer_held_count(consumer *c, size_t n)
+{
+    atomic_store(&c->nheld, n);
+    prom_gauge_set(c->m_held, (double)n);
+}
+
+/* Appends o to the held list (copying the service's message the first time); the first held send
+ * pauses intake. 0, or -1 out of memory. */
+static int consumer_hold(consumer *c, consumer_out *o, const char *why)
+{
+    if (!o->dead && !o->copied) {
+        char *t = strdup(o->topic), *k = o->key ? strdup(o->key) : NULL, *p = strdup(o->payload);
+        if (!t || (o->key && !k) || !p) {
+            free(t);
+            free(k);
+            free(p);
+            return -1;
+        }
+        o->topic = t;
+        o->key = k;
+        o->payload = p;
+        o->copied = 1;
+    }
+    o->next = NULL;
+    *c->held_tail = o;
+    c->held_tail = &o->next;
+    consumer_held_count(c, atomic_load(&c->nheld) + 1);
+    if (!c->blocked) {
+        c->blocked = 1;
+        c->blocked_since_ms = timeutil_mono_ms();
+        c->blocked_sends = 0;
+        log_warn("produce blocked (%s): holding sends and pausing intake until they are queued", why);
+        consumer_apply_pause(c);
+    }
+    return 0;
+}
+
+/* Queues o, or holds it when it cannot be queued now. 0, or -1 with err (o is the caller's then). */
+static int consumer_submit(consumer *c, consumer_out *o, char *err, size_t errlen)
+{
+    int rc = consumer_offer(c, o, err, errlen);
+    if (rc == 0 || rc == -1)
+        return rc;
+    if (consumer_hold(c, o, err) != 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    prom_counter_inc(c->m_blocked);
+    c->blocked_sends++;
+    return 0;
+}
+
+static void consumer_delivered(void *cb_opaque, void *msg_opaque, int ok, const char *errstr, int32_t partition,
+                               int64_t offset);
+
+/* Tries the held sends again, oldest first (the rest wait once one finds the queue full); resumes
+ * intake when none is left. A held send that can never be queued comes back as a failed delivery. */
+static void consumer_retry_held(consumer *c)
+{
+    consumer_out *o = c->held;
+    if (!o)
+        return;
+    c->held = NULL;
+    c->held_tail = &c->held;
+    int full = 0;
+    char err[256] = "";
+    while (o) {
+        consumer_out *next = o->next;
+        int rc = full ? KAFKA_FULL : consumer_offer(c, o, err, sizeof err);
+        if (rc == KAFKA_FULL || rc == KAFKA_AGAIN) {
+            full = rc == KAFKA_FULL;
+            o->next = NULL;
+            *c->held_tail = o;
+            c->held_tail = &o->next;
+        } else {
+            consumer_out_uncopy(o); /* queued (librdkafka copied it), or never will be */
+            if (rc == -1) {
+                log_error("held send cannot be queued: %s", err);
+                consumer_delivered(c, o, 0, err, -1, -1);
+            }
+        }
+        o = next;
+    }
+    size_t n = 0; /* those kept, and any held meanwhile by a failed delivery's callback */
+    for (consumer_out *h = c->held; h; h = h->next)
+        n++;
+    consumer_held_count(c, n);
+    if (n == 0) {
+        log_info("produce unblocked: the %zu send(s) held over %lld ms are queued; intake no longer paused for them",
+                 c->blocked_sends, (long long)(timeutil_mono_ms() - c->blocked_since_ms));
+        c->blocked = 0;
+        consumer_apply_pause(c);
+    }
+}
+
+/* Queues (or holds) a dead letter, again after a failed delivery; the envelope comes back in
+ * consumer_delivered. 0, or -1 with err (d is the caller's then). */
 static int consumer_dead_send(consumer *c, consumer_dead *d, char *err, size_t errlen)
 {
     consumer_out *out = calloc(1, sizeof *out);
@@ -196,12 +332,7 @@ static int consumer_dead_send(consumer *c, consumer_dead *d, char *err, size_t e
         return -1;
     }
     out->dead = d;
-    kafka_header h[2] = {{CONSUMER_HEADER_RAW_VALUE, d->raw, d->rawlen}, {CONSUMER_HEADER_RAW_KEY, d->rawkey, d->rawkeylen}};
-    size_t nh = d->raw ? 1 : 0;
-    if (d->raw && d->rawkey)
-        nh = 2;
-    if (kafka_producer_send_headers(c->producer, c->o.topic_failed, d->key, d->payload, strlen(d->payload), h, nh, out,
-                                    err, errlen) != 0) {
+    if (consumer_submit(c, out, err, errlen) != 0) {
         free(out);
         return -1;
     }
@@ -242,7 +373,10 @@ int consumer_send(consumer *c, const char *topic, const char *key, const char *p
         return -1;
     }
     out->user = msg_opaque;
-    if (kafka_producer_send(c->producer, topic, key, payload, strlen(payload), out, err, errlen) != 0) {
+    out->topic = (char *)topic; /* borrowed for the first try; copied if held */
+    out->key = (char *)key;
+    out->payload = (char *)payload;
+    if (consumer_submit(c, out, err, errlen) != 0) {
         free(out);
         return -1;
     }
@@ -252,11 +386,30 @@ int consumer_send(consumer *c, const char *topic, const char *key, const char *p
 void consumer_serve(consumer *c)
 {
     kafka_producer_poll(c->producer, 0);
+    consumer_retry_held(c);
+}
+
+size_t consumer_held(const consumer *c)
+{
+    return atomic_load(&((consumer *)c)->nheld);
 }
 
 int consumer_flush(consumer *c, int timeout_ms)
 {
-    return kafka_producer_flush(c->producer, timeout_ms);
+    int64_t deadline = timeutil_mono_ms() + timeout_ms;
+    for (;;) {
+        consumer_retry_held(c);
+        int64_t left = deadline - timeutil_mono_ms();
+        int step = left <= 0 ? 0 : left < 100 ? (int)left : 100;
+        if (!c->held) {
+            if (kafka_producer_flush(c->producer, step) == 0 && !c->held)
+                return 0;
+        } else {
+            kafka_producer_poll(c->producer, step); /* delivery reports, or a pause before the next try */
+        }
+        if (left <= 0)
+            return -1;
+    }
 }
 
 /* ---------- poison ---------- */
@@ -349,7 +502,7 @@ int consumer_reject(consumer *c, const rd_kafka_message_t *m, const consumer_tic
 
 rd_kafka_message_t *consumer_poll(consumer *c, int timeout_ms, consumer_ticket *t)
 {
-    kafka_producer_poll(c->producer, 0);
+    consumer_serve(c);
     rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, timeout_ms);
     if (!m)
         return NULL;
@@ -424,8 +577,15 @@ void consumer_give_back(consumer *c, const consumer_ticket *t)
 
 void consumer_pause(consumer *c, int pause)
 {
-    pause = pause != 0;
-    if (c->paused == pause)
+    c->user_paused = pause != 0;
+    consumer_apply_pause(c);
+}
+
+/* Pauses while the service paused or sends are held, else resumes. */
+static void consumer_apply_pause(consumer *c)
+{
+    int pause = c->user_paused || c->blocked;
+    if (c->paused == pause || !c->rk)
         return;
     c->paused = pause;
     prom_gauge_set(c->m_paused, pause);
@@ -457,7 +617,7 @@ void consumer_pause(consumer *c, int pause)
 
 int consumer_paused(const consumer *c)
 {
-    return c->paused;
+    return c->user_paused;
 }
 
 int consumer_assigned(const consumer *c)
@@ -502,6 +662,31 @@ static void consumer_metrics_create(consumer *c)
                                     "1 while intake is paused", NULL);
     c->m_pauses = prom_counter_create(o->prom, consumer_metric(c, "pauses_total", n, sizeof n),
                                       "Times intake paused", NULL);
+    const char *pp = o->produce_metric_prefix ? o->produce_metric_prefix : c->metric_prefix;
+    snprintf(n, sizeof n, "%s_produce_blocked_total", pp);
+    c->m_blocked = prom_counter_create(o->prom, n, "Sends held because the producer could not queue them "
+                                       "(local queue full, topic unknown for now); intake pauses meanwhile", NULL);
+    snprintf(n, sizeof n, "%s_produce_held", pp);
+    c->m_held = prom_gauge_create(o->prom, n, "Sends held now, waiting to be queued", NULL);
+}
+
+/* Sends still held at the end: never queued, their offsets stay uncommitted. */
+static void consumer_drop_held(consumer *c)
+{
+    size_t n = 0;
+    while (c->held) {
+        consumer_out *o = c->held;
+        c->held = o->next;
+        if (o->dead)
+            consumer_dead_free(o->dead);
+        else if (c->o.on_unsent)
+            c->o.on_unsent(c->o.opaque, o->user);
+        consumer_out_uncopy(o);
+        free(o);
+        n++;
+    }
+    if (n)
+        log_warn("closing with %zu held send(s) never queued; their offsets stay uncommitted", n);
 }
 
 /* The consumer's rd_kafka_t, subscribed. NULL + err. */
@@ -559,6 +744,7 @@ consumer *consumer_create(const consumer_opts *o, char *err, size_t errlen)
         return NULL;
     }
     c->o = *o;
+    c->held_tail = &c->held;
     snprintf(c->metric_prefix, sizeof c->metric_prefix, "%s", o->metric_prefix);
     consumer_metrics_create(c);
     c->offsets = calloc(o->ntopics, sizeof *c->offsets);
@@ -582,18 +768,20 @@ void consumer_destroy(consumer *c)
 {
     if (!c)
         return;
-    /* deliver what is queued (releases its offsets), then commit and leave */
+    /* deliver what is queued or held (releases its offsets), then commit and leave */
     if (c->producer)
-        kafka_producer_flush(c->producer, 10000);
+        consumer_flush(c, 10000);
     if (c->rk) {
         rd_kafka_resp_err_t ce = rd_kafka_commit(c->rk, NULL, 0);
         if (ce && ce != RD_KAFKA_RESP_ERR__NO_OFFSET)
             log_warn("kafka final commit: %s", rd_kafka_err2str(ce));
         rd_kafka_consumer_close(c->rk);
         rd_kafka_destroy(c->rk);
+        c->rk = NULL; /* a send held in the producer's last delivery reports pauses nothing now */
     }
     /* what is still undelivered (a broker down for 10 s) frees its envelope in the last reports */
     kafka_producer_destroy(c->producer);
+    consumer_drop_held(c);
     for (size_t i = 0; c->offsets && i < c->o.ntopics; i++)
         offsets_destroy(c->offsets[i]);
     free(c->offsets);

@@ -21,7 +21,16 @@
  * ASCII reason, keyed by the message's key when that is a valid question_id (else "unknown"),
  * the raw value and key in the headers CONSUMER_HEADER_RAW_VALUE / CONSUMER_HEADER_RAW_KEY
  * (docs/messages.md); its offset is released once the dead letter is acknowledged. A poison
- * message read from the dead-letter topic itself is logged, counted and released. */
+ * message read from the dead-letter topic itself is logged, counted and released.
+ *
+ * Backpressure: a send (consumer_send, a dead letter, one sent again after a failed delivery) that
+ * cannot be queued now (the producer's local queue is full, its topic is unknown for now) is held:
+ * kept here, not lost and never dropped, tried again without waiting on every consumer_poll,
+ * consumer_serve and consumer_flush (after the delivery reports), while intake is paused (the
+ * partitions are paused as with consumer_pause). Intake resumes when nothing is held. What is held
+ * is thus bounded by what the service had in flight when the queue filled. Counted in
+ * <produce prefix>_produce_blocked_total, shown in <produce prefix>_produce_held; one WARN line when
+ * holding starts, one INFO line when it ends. */
 
 #define CONSUMER_HEADER_RAW_VALUE "qaflow-raw-value"
 #define CONSUMER_HEADER_RAW_KEY "qaflow-raw-key"
@@ -53,6 +62,8 @@ typedef struct consumer_opts {
     prom_registry *prom;
     const char *metric_prefix;
     const char *poison_metric;
+    /* Prefix of <p>_produce_blocked_total and <p>_produce_held (NULL: metric_prefix). */
+    const char *produce_metric_prefix;
     /* Deliveries of what the service sent with consumer_send (called from consumer_poll,
      * consumer_serve and consumer_flush, in the caller's thread). */
     kafka_delivery_cb on_delivery;
@@ -62,6 +73,9 @@ typedef struct consumer_opts {
      * are ignored: the new owner re-reads them from the committed offset. */
     void (*on_assign)(void *opaque, const rd_kafka_topic_partition_list_t *parts);
     void (*on_revoke)(void *opaque, const rd_kafka_topic_partition_list_t *parts, int lost);
+    /* Optional: a send still held at consumer_destroy (never queued; its message's offset stays
+     * uncommitted): msg_opaque is the service's to free. */
+    void (*on_unsent)(void *opaque, void *msg_opaque);
 } consumer_opts;
 
 /* Subscribes (enable.auto.offset.store=false, enable.auto.commit=true, auto.offset.reset=earliest
@@ -81,28 +95,33 @@ void consumer_done(consumer *c, const consumer_ticket *t);
 void consumer_give_back(consumer *c, const consumer_ticket *t);
 
 /* m (of ticket t) cannot be decoded (why: the decoder's error): dead-lettered with the reason
- * "malformed message on <topic>: <why>". Returns 0, or -1 when the dead letter could not be
- * queued (the local queue stayed full; the offset is then not released). */
+ * "malformed message on <topic>: <why>". Returns 0 (queued or held), or -1 when the dead letter can
+ * never be queued (out of memory, a fatal producer error; the offset is then not released). */
 int consumer_reject(consumer *c, const rd_kafka_message_t *m, const consumer_ticket *t, const char *why);
 /* Dead-letters the message of t with reason (made ASCII, cut at 300 bytes). raw/key: the message's
  * value and key as read (raw may be NULL when the service kept none). As consumer_reject. */
 int consumer_dead_letter(consumer *c, const consumer_ticket *t, const char *reason, const void *raw,
                          size_t rawlen, const char *key, size_t keylen);
 
-/* Sends through the service's producer; msg_opaque comes back in on_delivery. As
- * kafka_producer_send (on -1 on_delivery is not called). */
+/* Sends through the service's producer (topic, key and payload are copied); msg_opaque comes back
+ * in on_delivery. Returns 0 when queued or held (see Backpressure), or -1 with err when it can never
+ * be queued (out of memory, a fatal producer error, a message too large); on -1 on_delivery is not
+ * called. A held send that turns out never to be queueable comes back in on_delivery with ok = 0. */
 int consumer_send(consumer *c, const char *topic, const char *key, const char *payload, void *msg_opaque,
                   char *err, size_t errlen);
-/* Serves delivery reports without consuming. */
+/* Serves delivery reports, then tries the held sends again, without consuming. */
 void consumer_serve(consumer *c);
-/* Waits up to timeout_ms for everything sent to be delivered. 0, or -1 on timeout. */
+/* Waits up to timeout_ms for everything sent (held sends too) to be delivered. 0, or -1 on timeout. */
 int consumer_flush(consumer *c, int timeout_ms);
 
 /* Pauses (1) or resumes (0) every assigned partition, and partitions assigned later while paused.
  * Before pausing each partition is sought back to its first message not yet taken (a pause drops
  * what was prefetched), so nothing is skipped. Idempotent. */
 void consumer_pause(consumer *c, int pause);
+/* The service's pause (consumer_pause), whether or not held sends pause intake too. */
 int consumer_paused(const consumer *c);
+/* Thread-safe: sends held now (see Backpressure; intake is paused while > 0). */
+size_t consumer_held(const consumer *c);
 
 /* Thread-safe: partitions assigned now. */
 int consumer_assigned(const consumer *c);

@@ -147,25 +147,47 @@ int kafka_producer_send(kafka_producer *p, const char *topic, const char *key,
     return kafka_producer_send_headers(p, topic, key, payload, len, NULL, 0, msg_opaque, err, errlen);
 }
 
+int kafka_producer_offer(kafka_producer *p, const char *topic, const char *key, const void *payload,
+                         size_t len, const kafka_header *h, size_t nh, void *msg_opaque, char *err,
+                         size_t errlen)
+{
+    rd_kafka_headers_t *hdrs = nh ? rd_kafka_headers_new(nh) : NULL;
+    for (size_t i = 0; i < nh; i++)
+        rd_kafka_header_add(hdrs, h[i].name, -1, h[i].value, (ssize_t)h[i].len);
+    rd_kafka_resp_err_t e = rd_kafka_producev(
+        p->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        RD_KAFKA_V_KEY(key, key ? strlen(key) : 0), RD_KAFKA_V_VALUE((void *)payload, len),
+        RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(msg_opaque), RD_KAFKA_V_END);
+    if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
+        return 0; /* the message owns hdrs now */
+    if (hdrs)
+        rd_kafka_headers_destroy(hdrs);
+    snprintf(err, errlen, "produce to %s: %s", topic, rd_kafka_err2str(e));
+    switch (e) {
+    case RD_KAFKA_RESP_ERR__QUEUE_FULL:
+        return KAFKA_FULL;
+    case RD_KAFKA_RESP_ERR__FATAL:
+    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR__INVALID_ARG:
+    case RD_KAFKA_RESP_ERR__CONFLICT:
+        return -1;
+    default: /* unknown topic or partition (deleted, not yet created), a transaction state: later */
+        return KAFKA_AGAIN;
+    }
+}
+
 int kafka_producer_send_headers(kafka_producer *p, const char *topic, const char *key,
                                 const void *payload, size_t len, const kafka_header *h, size_t nh,
                                 void *msg_opaque, char *err, size_t errlen)
 {
     for (int tries = 0;; tries++) {
-        rd_kafka_headers_t *hdrs = nh ? rd_kafka_headers_new(nh) : NULL;
-        for (size_t i = 0; i < nh; i++)
-            rd_kafka_header_add(hdrs, h[i].name, -1, h[i].value, (ssize_t)h[i].len);
-        rd_kafka_resp_err_t e = rd_kafka_producev(
-            p->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-            RD_KAFKA_V_KEY(key, key ? strlen(key) : 0), RD_KAFKA_V_VALUE((void *)payload, len),
-            RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(msg_opaque), RD_KAFKA_V_END);
-        if (e == RD_KAFKA_RESP_ERR_NO_ERROR) return 0; /* the message owns hdrs now */
-        if (hdrs) rd_kafka_headers_destroy(hdrs);
-        if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL && tries < 10) {
+        int rc = kafka_producer_offer(p, topic, key, payload, len, h, nh, msg_opaque, err, errlen);
+        if (rc == 0)
+            return 0;
+        if (rc == KAFKA_FULL && tries < 10) {
             rd_kafka_poll(p->rk, 100);
             continue;
         }
-        snprintf(err, errlen, "produce to %s: %s", topic, rd_kafka_err2str(e));
         return -1;
     }
 }

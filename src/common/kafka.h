@@ -52,6 +52,17 @@ typedef struct kafka_header {
 int kafka_producer_send_headers(kafka_producer *p, const char *topic, const char *key,
                                 const void *payload, size_t len, const kafka_header *h, size_t nh,
                                 void *msg_opaque, char *err, size_t errlen);
+/* One attempt to enqueue, without waiting (kafka_producer_send_headers waits while the queue is full).
+ * Returns 0 when queued; KAFKA_FULL when the local queue is full (queue.buffering.max.messages or
+ * .kbytes: every other message would find it full too) and KAFKA_AGAIN when the topic or partition
+ * is unknown for now, both with err, to try again later; -1 with err when it never can be queued (a
+ * fatal producer error, a message above message.max.bytes, a bad argument). The delivery callback
+ * is called only after 0. */
+#define KAFKA_FULL 1
+#define KAFKA_AGAIN 2
+int kafka_producer_offer(kafka_producer *p, const char *topic, const char *key, const void *payload,
+                         size_t len, const kafka_header *h, size_t nh, void *msg_opaque, char *err,
+                         size_t errlen);
 /* Serves delivery reports; returns how many events were served. */
 int kafka_producer_poll(kafka_producer *p, int timeout_ms);
 /* Waits until everything queued is delivered or failed. Returns 0, or -1 on timeout. */

@@ -46,9 +46,11 @@ typedef struct llm_app {
 static void llm_health(void *opaque, const http_request *req, http_response *resp)
 {
     llm_app *a = opaque;
-    json_t *j = json_pack("{s:s, s:i, s:s, s:s, s:s}", "status", "ok", "assigned_partitions",
+    size_t held = a->w ? worker_produce_held(a->w) : 0;
+    json_t *j = json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:I}", "status", "ok", "assigned_partitions",
                           a->w ? worker_assigned(a->w) : 0, "backend", a->backend, "llm_url", a->lc.url,
-                          "model", a->lc.model);
+                          "model", a->lc.model, "produce", held ? "blocked" : "ok", "produce_held",
+                          (json_int_t)held);
     http_response_json(resp, 200, j);
 }
 

@@ -62,27 +62,52 @@ static void worker_job_free_any(void *p)
     worker_job_free(p);
 }
 
+/* A result still held at the end (never queued): its offset stays uncommitted. */
+static void worker_unsent(void *opaque, void *msg_opaque)
+{
+    worker_job_free(msg_opaque);
+}
+
 int worker_assigned(const worker *w)
 {
     return consumer_assigned(w->consumer);
 }
 
+size_t worker_produce_held(const worker *w)
+{
+    return consumer_held(w->consumer);
+}
+
 /* ---------- completion of a job ---------- */
 
+/* The job is finished with: its offset is released (by the dead letter's delivery, or now). */
+static void worker_job_end(worker *w, worker_job *j)
+{
+    w->jobs--;
+    prom_gauge_set(w->m_jobs, w->jobs);
+    worker_job_free(j);
+}
+
+/* j's message goes to the dead-letter topic with reason, as read (its result is not produced). */
+static void worker_dead_letter(worker *w, worker_job *j, const char *reason)
+{
+    if (consumer_dead_letter(w->consumer, &j->t, reason, j->raw, j->rawlen, j->key, strlen(j->key)) != 0)
+        w->fatal = 1; /* out of memory, or a fatal producer error */
+    worker_job_end(w, j);
+}
+
+/* Queues j's result. When Kafka cannot take it now the consumer module holds it (and pauses intake)
+ * until it can: the LLM is never asked again for it. */
 static void worker_send(worker *w, worker_job *j)
 {
     char err[256];
     if (consumer_send(w->consumer, j->topic, j->key, j->payload, j, err, sizeof err) != 0) {
-        /* The local queue stayed full for 1 s (the helper polled meanwhile): try once more,
-         * then give up; the offset is not committed, so a restart reads it again. */
+        /* never queueable (say above message.max.bytes): the question is dead-lettered */
         log_error("produce failed topic=%s question_id=%s: %s", j->topic, j->key, err);
         prom_counter_inc(w->m_produce_errors);
-        if (consumer_send(w->consumer, j->topic, j->key, j->payload, j, err, sizeof err) != 0) {
-            log_error("produce failed twice, stopping: %s", err);
-            w->fatal = 1;
-            w->jobs--;
-            worker_job_free(j);
-        }
+        char reason[300];
+        snprintf(reason, sizeof reason, "result could not be produced: %s", err);
+        worker_dead_letter(w, j, reason);
     }
 }
 
@@ -99,9 +124,7 @@ static void worker_delivered(void *cb_opaque, void *msg_opaque, int ok, const ch
         return;
     }
     consumer_done(w->consumer, &j->t);
-    w->jobs--;
-    prom_gauge_set(w->m_jobs, w->jobs);
-    worker_job_free(j);
+    worker_job_end(w, j);
 }
 
 /* Encodes a questions-failed result for j. */
@@ -202,18 +225,13 @@ static void worker_llm_done(void *opaque, void *req_opaque, const llmclient_resu
     if (!j->payload) {
         /* cannot happen with a decoded question; dead-lettered with the message as read */
         log_error("encode failed question_id=%s: %s", j->key, err);
-        if (consumer_dead_letter(w->consumer, &j->t, "result could not be encoded", j->raw, j->rawlen, j->key,
-                                 strlen(j->key)) != 0)
-            w->fatal = 1; /* the producer's queue stayed full */
-        w->jobs--;
-        prom_gauge_set(w->m_jobs, w->jobs);
-        worker_job_free(j);
+        worker_dead_letter(w, j, "result could not be encoded");
         return;
     }
-    worker_send(w, j);
     int64_t total_us = timeutil_mono_us() - j->consumed_us;
     int64_t overhead = total_us - r->total_us;
     prom_histogram_observe(w->m_overhead_seconds, (double)(overhead > 0 ? overhead : 0) / 1e6);
+    worker_send(w, j); /* j may be freed after this */
 }
 
 /* ---------- intake ---------- */
@@ -232,7 +250,7 @@ static void worker_take(worker *w, rd_kafka_message_t *m, const consumer_ticket 
     if (msg_pending_decode(m->payload, m->len, &j->q, err, sizeof err) != 0) {
         worker_job_free(j);
         if (consumer_reject(w->consumer, m, t, err) != 0)
-            w->fatal = 1; /* the producer's queue stayed full */
+            w->fatal = 1; /* out of memory, or a fatal producer error (a full queue holds it) */
         return;
     }
     j->raw = malloc(m->len ? m->len : 1);
@@ -256,8 +274,7 @@ static void worker_take(worker *w, rd_kafka_message_t *m, const consumer_ticket 
                   body ? err : "out of memory");
         free(body);
         w->fatal = 1;
-        w->jobs--;
-        worker_job_free(j);
+        worker_job_end(w, j);
         return;
     }
     free(body);
@@ -312,8 +329,9 @@ worker *worker_create(const worker_opts *o, char *err, size_t errlen)
     consumer_opts co = {.brokers = o->brokers, .group = o->group, .client_id = o->client_id,
                         .topics = &w->o.topic_pending, .ntopics = 1, .props = o->kafka_props,
                         .nprops = o->nkafka_props, .topic_failed = o->topic_failed, .stage = "llm",
-                        .prom = o->prom, .metric_prefix = "qaflow_llm", .on_delivery = worker_delivered,
-                        .opaque = w};
+                        .prom = o->prom, .metric_prefix = "qaflow_llm",
+                        .produce_metric_prefix = "qaflow_llm_worker", .on_delivery = worker_delivered,
+                        .on_unsent = worker_unsent, .opaque = w};
     w->consumer = consumer_create(&co, err, errlen);
     if (!w->consumer)
         goto fail;

@@ -46,5 +46,7 @@ void worker_destroy(worker *w);
 
 /* For /health (thread-safe): partitions currently assigned. */
 int worker_assigned(const worker *w);
+/* For /health (thread-safe): results held because Kafka cannot take them now (intake paused). */
+size_t worker_produce_held(const worker *w);
 
 #endif

@@ -42,8 +42,10 @@ typedef struct retry_app {
 static void retry_health(void *opaque, const http_request *req, http_response *resp)
 {
     retry_app *a = opaque;
-    json_t *j = json_pack("{s:s, s:s, s:i, s:i}", "status", "ok", "policy", a->policy, "waiting",
-                          a->r ? retry_held(a->r) : 0, "assigned_partitions", a->r ? retry_assigned(a->r) : 0);
+    size_t held = a->r ? retry_produce_held(a->r) : 0;
+    json_t *j = json_pack("{s:s, s:s, s:i, s:i, s:s, s:I}", "status", "ok", "policy", a->policy, "waiting",
+                          a->r ? retry_held(a->r) : 0, "assigned_partitions", a->r ? retry_assigned(a->r) : 0,
+                          "produce", held ? "blocked" : "ok", "produce_held", (json_int_t)held);
     http_response_json(resp, 200, j);
 }
 

@@ -121,6 +121,11 @@ int retry_assigned(const retry_consumer *r)
     return consumer_assigned(r->consumer);
 }
 
+size_t retry_produce_held(const retry_consumer *r)
+{
+    return consumer_held(r->consumer);
+}
+
 /* ---------- completion ---------- */
 
 static void retry_maybe_release(retry_consumer *r, retry_item *it)
@@ -129,6 +134,16 @@ static void retry_maybe_release(retry_consumer *r, retry_item *it)
         consumer_done(r->consumer, &it->t);
 }
 
+/* What it becomes cannot be encoded or produced (cannot happen with a decoded message of a sane size):
+ * dead-lettered with the message as read, so the partition moves on. */
+static void retry_poison(retry_consumer *r, retry_item *it, const char *reason)
+{
+    if (consumer_dead_letter(r->consumer, &it->t, reason, it->raw, it->rawlen, it->key, strlen(it->key)) != 0)
+        r->fatal = 1; /* out of memory, or a fatal producer error (a full queue holds it) */
+}
+
+/* Queues its forward or dead letter. When Kafka cannot take it now the consumer module holds it
+ * (and pauses intake) until it can. */
 static void retry_send(retry_consumer *r, retry_item *it)
 {
     char err[256];
@@ -137,8 +152,16 @@ static void retry_send(retry_consumer *r, retry_item *it)
         log_error("produce to %s failed question_id=%s: %s", it->topic, it->key, err);
         prom_counter_inc(r->m_produce_errors);
         it->refs--;
-        r->fatal = 1; /* the local queue stayed full: let a restart re-read it */
+        char reason[300];
+        snprintf(reason, sizeof reason, "result could not be produced: %s", err);
+        retry_poison(r, it, reason);
     }
+}
+
+/* A send still held at the end (never queued): its offset stays uncommitted. */
+static void retry_unsent(void *opaque, void *msg_opaque)
+{
+    retry_item_unref(msg_opaque);
 }
 
 static void retry_delivered(void *cb_opaque, void *msg_opaque, int ok, const char *errstr,
@@ -236,14 +259,11 @@ static int retry_build_dead(retry_consumer *r, retry_item *it, const char *reaso
     return it->payload ? 0 : -1;
 }
 
-/* What it becomes cannot be encoded (cannot happen with a decoded message): dead-lettered with the
- * message as read, so the partition moves on. */
-static void retry_poison(retry_consumer *r, retry_item *it, const char *err)
+/* What it becomes cannot be encoded (cannot happen with a decoded message). */
+static void retry_unencodable(retry_consumer *r, retry_item *it, const char *err)
 {
     log_error("cannot encode the result of question_id=%s: %s", it->key, err);
-    if (consumer_dead_letter(r->consumer, &it->t, "result could not be encoded", it->raw, it->rawlen, it->key,
-                             strlen(it->key)) != 0)
-        r->fatal = 1; /* the producer's queue stayed full: let a restart re-read it */
+    retry_poison(r, it, "result could not be encoded");
 }
 
 static void retry_forward_due(retry_consumer *r, int64_t now)
@@ -259,7 +279,7 @@ static void retry_forward_due(retry_consumer *r, int64_t now)
                      it->e.error_retries, it->e.error_retries + 1, (long long)(now - it->due_ms));
             retry_send(r, it);
         } else {
-            retry_poison(r, it, err);
+            retry_unencodable(r, it, err);
         }
         retry_item_unref(it); /* the queue's reference */
     }
@@ -283,7 +303,7 @@ static void retry_take(retry_consumer *r, rd_kafka_message_t *m, const consumer_
     if (msg_error_decode(m->payload, m->len, &it->e, err, sizeof err) != 0) {
         retry_item_unref(it);
         if (consumer_reject(r->consumer, m, t, err) != 0)
-            r->fatal = 1; /* the producer's queue stayed full */
+            r->fatal = 1; /* out of memory, or a fatal producer error (a full queue holds it) */
         return;
     }
     it->raw = malloc(m->len ? m->len : 1);
@@ -321,7 +341,7 @@ static void retry_take(retry_consumer *r, rd_kafka_message_t *m, const consumer_
         if (retry_build_dead(r, it, d.reason, err, sizeof err) == 0)
             retry_send(r, it);
         else
-            retry_poison(r, it, err);
+            retry_unencodable(r, it, err);
     } else {
         log_info("schedule question_id=%s error_retries=%d delay_ms=%lld due_in_ms=%lld", it->key,
                  it->e.error_retries, (long long)d.delay_ms, (long long)(it->due_ms - now));
@@ -376,7 +396,7 @@ retry_consumer *retry_create(const retry_opts *o, char *err, size_t errlen)
                         .topics = &r->o.topic_in, .ntopics = 1, .props = o->kafka_props,
                         .nprops = o->nkafka_props, .topic_failed = o->topic_failed, .stage = "retry",
                         .prom = o->prom, .metric_prefix = "qaflow_retry", .on_delivery = retry_delivered,
-                        .opaque = r, .on_revoke = retry_on_revoke};
+                        .opaque = r, .on_revoke = retry_on_revoke, .on_unsent = retry_unsent};
     r->consumer = consumer_create(&co, err, errlen);
     if (!r->consumer)
         goto fail;

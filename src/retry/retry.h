@@ -35,5 +35,7 @@ void retry_destroy(retry_consumer *r);
 /* Thread-safe, for /health. */
 int retry_held(const retry_consumer *r);
 int retry_assigned(const retry_consumer *r);
+/* Forwards and dead letters held because Kafka cannot take them now (intake paused). */
+size_t retry_produce_held(const retry_consumer *r);
 
 #endif

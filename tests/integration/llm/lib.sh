@@ -145,3 +145,75 @@ wait_lines() {
   done
   t_fail "$1: $n message(s) match '$2' after $4 s, expected >= $3"
 }
+
+# t_topics create|delete NAME...: creates or deletes only these of the test's topics (names as in
+# topics.txt, without the prefix); a deletion waits (30 s at most) until the broker lists them no more.
+t_topics() {
+  local what=$1 name flag=(); shift
+  [[ $what == delete ]] && flag=(--delete)
+  grep -E "^($(IFS='|'; echo "$*")) " "$QAFLOW_KAFKA_TOPICS_FILE" >"$T_DIR/some-topics.txt"
+  "$TOPICS_BIN" --bootstrap "$K" --file "$T_DIR/some-topics.txt" --prefix "$P" "${flag[@]}" >/dev/null ||
+    t_fail "cannot $what topics $*"
+  [[ $what == delete ]] || return 0
+  local deadline=$((SECONDS + 30)) meta
+  for name in "$@"; do
+    until meta=$(kcat -L -b "$K" -t "$P$name" 2>&1 || true); grep -qiE "unknown topic|0 partitions" <<<"$meta"; do
+      ((SECONDS < deadline)) || t_fail "topic $P$name still listed 30 s after its deletion: $meta"
+      sleep 0.2
+    done
+  done
+}
+
+# metric NAME PORT: the value of an unlabelled metric on 127.0.0.1:PORT/metrics (empty when absent).
+metric() { curl -sf "127.0.0.1:$2/metrics" | awk -v n="$1" '$1 == n {print $2; exit}'; }
+
+# wait_blocked NAME PRODUCE_PREFIX CONSUMER_PREFIX: waits (60 s at most) until process NAME, whose
+# producer cannot queue (its topics deleted), holds sends (<PRODUCE_PREFIX>_produce_blocked_total and
+# _produce_held > 0), has paused intake (<CONSUMER_PREFIX>_paused 1) and has sent a message again after
+# a failed delivery (message.timeout.ms) since the last call; then checks /health (200, "blocked"), the
+# WARN line, and that 4 s later NAME still runs and still holds. Fails as soon as NAME exits.
+T_RESENDS=0
+wait_blocked() {
+  local name=$1 pp=$2 cp=$3 port deadline=$((SECONDS + 60)) health n=0
+  port=$(metrics_port "$name")
+  until [[ $(metric "${pp}_produce_blocked_total" "$port") -gt 0 && $(metric "${pp}_produce_held" "$port") -gt 0 &&
+           $(metric "${cp}_paused" "$port") == 1 ]] &&
+        n=$(grep -c 'delivery.*failed.*sending again' "$T_DIR/$name.log") && ((n > T_RESENDS)); do
+    ((SECONDS < deadline)) || t_fail "$name not blocked after 60 s: $(curl -sf "127.0.0.1:$port/metrics" | grep -E '_produce|_paused')"
+    kill -0 "${PID_OF[$name]}" 2>/dev/null || t_fail "$name exited while Kafka could not take its writes"
+    sleep 0.2
+  done
+  health=$(curl -s -w '\n%{http_code}' "127.0.0.1:$port/health")
+  t_check "$name: /health is 200 and says blocked: $health" \
+    jq -e -s '.[1] == 200 and .[0].produce == "blocked" and .[0].produce_held > 0' <<<"$health" >/dev/null
+  t_check "$name: a WARN line when blocking started" grep -q 'WARN.*produce blocked' "$T_DIR/$name.log"
+  sleep 4
+  kill -0 "${PID_OF[$name]}" 2>/dev/null || t_fail "$name exited while Kafka could not take its writes"
+  [[ $(metric "${pp}_produce_held" "$port") -gt 0 ]] || t_fail "$name holds nothing while its topics are gone"
+  T_RESENDS=$n
+  t_log "$name blocked: $(curl -sf "127.0.0.1:$port/metrics" | grep -E "^(${pp}_produce|${cp}_paused)" | tr '\n' ' ')"
+}
+
+# wait_unblocked NAME PRODUCE_PREFIX CONSUMER_PREFIX: waits (30 s at most) until NAME holds nothing and
+# intake is no longer paused; checks the INFO line, /health ("ok") and that NAME still runs.
+wait_unblocked() {
+  local name=$1 pp=$2 cp=$3 port deadline=$((SECONDS + 30))
+  port=$(metrics_port "$name")
+  until [[ $(metric "${pp}_produce_held" "$port") == 0 && $(metric "${cp}_paused" "$port") == 0 ]]; do
+    ((SECONDS < deadline)) || t_fail "$name still holding or paused 30 s after its topics came back"
+    sleep 0.2
+  done
+  t_check "$name: an INFO line when it cleared" grep -q 'INFO.*produce unblocked' "$T_DIR/$name.log"
+  t_check "$name: /health says ok again" jq -e '.produce == "ok" and .produce_held == 0' \
+    <<<"$(curl -sf "127.0.0.1:$port/health")" >/dev/null
+  kill -0 "${PID_OF[$name]}" 2>/dev/null || t_fail "$name exited"
+}
+
+# keys_once TOPIC PREFIX KEY...: the messages keyed PREFIX* on TOPIC are exactly KEY..., each once.
+keys_once() {
+  local topic=$1 prefix=$2; shift 2
+  consume "$topic" | cut -f2 | grep -F "$prefix" | sort >"$T_DIR/keys.got" || true
+  printf '%s\n' "$@" | sort >"$T_DIR/keys.want"
+  diff "$T_DIR/keys.want" "$T_DIR/keys.got" >"$T_DIR/keys.diff" ||
+    t_fail "$topic: keys $prefix* not each once (< missing, > extra): $(tr '\n' ' ' <"$T_DIR/keys.diff")"
+}
