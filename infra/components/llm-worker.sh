@@ -10,9 +10,9 @@
 # many requests in flight as there are slots, so any one replica can fill every slot. Kafka does
 # not split questions evenly between replicas (questions-pending has 3 partitions: 2 replicas get
 # 2 and 1), and with slots / N each, the replica that ran out of work left its share of the slots
-# idle: the pipeline delivered 64-78 % of llama-server's own answers/s, against 86-98 % with
-# slots each (docs/performance.md). What exceeds the slots waits in llama-server's queue, inside
-# the worker's request timeout. Otherwise the worker's default applies.
+# idle (measured in docs/performance.md, "Pipeline with the real LLM"). What exceeds the slots
+# waits in llama-server's queue, inside the worker's request timeout. Otherwise the worker's
+# default applies.
 
 : "${QAFLOW_LLM_WORKERS:=2}"
 : "${QAFLOW_LLM_WORKER_METRICS_PORT:=5011}"
